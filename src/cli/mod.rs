@@ -1,0 +1,74 @@
+//! Command-line definitions and dispatch. All printing of the project happens here.
+
+mod parse;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use spark_filter::{Clock, Limits, ParseOptions};
+
+/// Parse, check, compile and evaluate Spark API `_filter` expressions.
+#[derive(Parser, Debug)]
+#[command(name = "spark-filter", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse a filter: print its canonical form, its tree (--json), or the error.
+    Parse(parse::ParseArgs),
+}
+
+/// Options every command that parses shares.
+#[derive(Args, Debug, Clone)]
+pub struct SyntaxArgs {
+    /// Fix the clock for now(), days() and the other relative-date functions (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Most comparisons in one filter.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_expressions)]
+    max_expressions: usize,
+    /// Deepest nesting of groups (parentheses around conditions).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    max_depth: usize,
+    /// Most values in a list or arguments in a call.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_list)]
+    max_list: usize,
+    /// Deepest nesting of function calls.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_function_depth)]
+    max_function_depth: usize,
+    /// Longest filter in bytes.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_bytes)]
+    max_bytes: usize,
+}
+
+impl SyntaxArgs {
+    /// The parse options these flags describe.
+    pub fn options(&self) -> ParseOptions {
+        ParseOptions {
+            clock: self.now.map_or(Clock::System, Clock::Fixed),
+            limits: Limits {
+                max_expressions: self.max_expressions,
+                max_depth: self.max_depth,
+                max_list: self.max_list,
+                max_function_depth: self.max_function_depth,
+                max_bytes: self.max_bytes,
+                ..Limits::default()
+            },
+        }
+    }
+}
+
+fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("expected an RFC 3339 time such as 2026-11-22T12:00:00Z: {e}"))
+}
+
+/// Runs a command; `Err` is an operational failure (I/O), reported with exit code 2.
+pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Parse(args) => parse::run(args),
+    }
+}

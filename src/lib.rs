@@ -1,0 +1,19 @@
+//! spark-filter: the Spark Platform API `_filter` language, parsed exactly, checked against
+//! field metadata, and compiled to SQL or evaluated in memory.
+//!
+//! The modules follow the pipeline: [`syntax`] (text → tree) → plan → sql | eval.
+//!
+//! ```
+//! let filter = spark_filter::parse("ListPrice Bt 100000,200000 And City Eq 'Fargo','Moorhead'")?;
+//! assert_eq!(filter.to_string(), "ListPrice Bt 100000,200000 And City Eq 'Fargo','Moorhead'");
+//! # Ok::<(), spark_filter::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+mod render;
+pub mod syntax;
+
+pub use error::{Error, ErrorKind};
+pub use syntax::{parse, parse_with, Clock, Filter, Limits, ParseOptions};

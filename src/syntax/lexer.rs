@@ -1,0 +1,631 @@
+//! Tokens of SPEC section 1, one at a time, each with its byte span.
+//!
+//! The lexical productions (`word`, `custom_field`, `character`, `number`, `date`, `time`,
+//! `zone`) are nom parsers over `&str`. Each consumes a bounded or strictly advancing prefix,
+//! so lexing is linear in the input length.
+
+use chrono::{FixedOffset, NaiveDate, NaiveTime};
+use nom::bytes::complete::{tag, take_while, take_while_m_n, take_while1};
+use nom::character::complete::{char as ch, digit1, one_of};
+use nom::combinator::{opt, recognize};
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
+use rust_decimal::Decimal;
+
+use super::ast::{ArithOp, DateTime, Field, Op, Span};
+use crate::error::{Error, ErrorKind};
+
+/// A keyword (case-insensitive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kw {
+    Op(Op),
+    And,
+    Or,
+    Not,
+    Arith(ArithOp),
+}
+
+/// A literal as lexed; character data is the raw text between the quotes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Lit<'a> {
+    Character(&'a str),
+    Integer(i64),
+    Decimal(Decimal),
+    Date(NaiveDate),
+    Time(NaiveTime),
+    DateTime(DateTime),
+    Boolean(bool),
+    Null,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Tok<'a> {
+    LParen,
+    RParen,
+    Comma,
+    Minus,
+    Kw(Kw),
+    Field(Field<'a>),
+    /// A function name; the `(` right after it belongs to the token.
+    Function(&'a str),
+    Lit(Lit<'a>),
+    /// A lowercase word that is no keyword, literal or function: always an error.
+    Word(&'a str),
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Token<'a> {
+    pub tok: Tok<'a>,
+    pub span: Span,
+}
+
+/// A lexical error found by a nom production: where (as the remaining input) and why.
+#[derive(Debug)]
+pub(crate) struct LexError<'a> {
+    at: &'a str,
+    len: usize,
+    kind: ErrorKind,
+    message: String,
+}
+
+impl<'a> nom::error::ParseError<&'a str> for LexError<'a> {
+    fn from_error_kind(input: &'a str, _: nom::error::ErrorKind) -> Self {
+        LexError {
+            at: input,
+            len: 0,
+            kind: ErrorKind::Syntax,
+            message: String::new(),
+        }
+    }
+
+    fn append(_: &'a str, _: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type LResult<'a, T> = IResult<&'a str, T, LexError<'a>>;
+
+fn fail<'a, T>(at: &'a str, len: usize, kind: ErrorKind, message: impl Into<String>) -> LResult<'a, T> {
+    Err(nom::Err::Failure(LexError {
+        at,
+        len,
+        kind,
+        message: message.into(),
+    }))
+}
+
+pub(crate) struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a str) -> Self {
+        Lexer { src, pos: 0 }
+    }
+
+    fn offset(&self, rest: &str) -> usize {
+        self.src.len() - rest.len()
+    }
+
+    /// The next token, skipping whitespace.
+    pub fn next_token(&mut self) -> Result<Token<'a>, Error> {
+        let rest = skip_whitespace(&self.src[self.pos..]);
+        let start = self.offset(rest);
+        let Some(&first) = rest.as_bytes().first() else {
+            self.pos = start;
+            return Ok(Token {
+                tok: Tok::Eof,
+                span: Span::new(start, start),
+            });
+        };
+        let simple = match first {
+            b'(' => Some(Tok::LParen),
+            b')' => Some(Tok::RParen),
+            b',' => Some(Tok::Comma),
+            b'-' if !rest.as_bytes().get(1).is_some_and(u8::is_ascii_digit) => Some(Tok::Minus),
+            _ => None,
+        };
+        let result = match simple {
+            Some(tok) => Ok((&rest[1..], tok)),
+            None => match first {
+                b'A'..=b'Z' | b'a'..=b'z' => word(rest),
+                b'"' => custom_field(rest).map(|(r, f)| (r, Tok::Field(f))),
+                b'\'' => character(rest).map(|(r, s)| (r, Tok::Lit(Lit::Character(s)))),
+                b'0'..=b'9' | b'-' => number(rest).map(|(r, l)| (r, Tok::Lit(l))),
+                _ => {
+                    let c = rest.chars().next().unwrap_or('\0');
+                    fail(rest, c.len_utf8(), ErrorKind::Syntax, unexpected_char(c))
+                }
+            },
+        };
+        match result {
+            Ok((after, tok)) => {
+                let end = self.offset(after);
+                self.pos = end;
+                Ok(Token {
+                    tok,
+                    span: Span::new(start, end),
+                })
+            }
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                let at = self.offset(e.at);
+                let message = if e.message.is_empty() {
+                    format!("cannot read '{}'", preview(&rest[..rest.len().min(20)]))
+                } else {
+                    e.message
+                };
+                Err(Error::new(e.kind, Span::new(at, at + e.len), message))
+            }
+            Err(nom::Err::Incomplete(_)) => Err(Error::new(
+                ErrorKind::Syntax,
+                Span::new(start, self.src.len()),
+                "incomplete input",
+            )),
+        }
+    }
+}
+
+fn unexpected_char(c: char) -> String {
+    match c {
+        '"' => "unexpected '\"'".into(),
+        '.' => "unexpected '.': custom fields are written \"Group\".\"Field\"".into(),
+        c if c.is_alphabetic() => {
+            format!("unexpected '{c}': field names use the letters A-Z, a-z and digits")
+        }
+        c if c.is_control() => format!("unexpected control character U+{:04X}", c as u32),
+        c => format!("unexpected '{c}'"),
+    }
+}
+
+/// Shortens text for messages.
+pub(crate) fn preview(s: &str) -> String {
+    const MAX: usize = 30;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn skip_whitespace(s: &str) -> &str {
+    s.trim_start_matches([' ', '\t', '\r', '\n'])
+}
+
+/// `[A-Za-z][A-Za-z0-9]*`, then classified: keyword, boolean, null, function name, field.
+fn word(input: &str) -> LResult<'_, Tok<'_>> {
+    let (rest, w) = recognize((
+        take_while_m_n(1, 1, |c: char| c.is_ascii_alphabetic()),
+        take_while(|c: char| c.is_ascii_alphanumeric()),
+    ))
+    .parse(input)?;
+    if let Some(kw) = keyword(w) {
+        return Ok((rest, Tok::Kw(kw)));
+    }
+    let tok = match w {
+        "true" => Tok::Lit(Lit::Boolean(true)),
+        "false" => Tok::Lit(Lit::Boolean(false)),
+        "NULL" | "null" | "Null" => Tok::Lit(Lit::Null),
+        _ if w.as_bytes()[0].is_ascii_uppercase() => Tok::Field(Field::Standard { name: w }),
+        _ => {
+            if let Some(after) = rest.strip_prefix('(') {
+                return Ok((after, Tok::Function(w)));
+            }
+            Tok::Word(w)
+        }
+    };
+    Ok((rest, tok))
+}
+
+fn keyword(w: &str) -> Option<Kw> {
+    let eq = |k: &str| w.eq_ignore_ascii_case(k);
+    match w.len() {
+        2 => Some(if eq("eq") {
+            Kw::Op(Op::Eq)
+        } else if eq("ne") {
+            Kw::Op(Op::Ne)
+        } else if eq("gt") {
+            Kw::Op(Op::Gt)
+        } else if eq("ge") {
+            Kw::Op(Op::Ge)
+        } else if eq("lt") {
+            Kw::Op(Op::Lt)
+        } else if eq("le") {
+            Kw::Op(Op::Le)
+        } else if eq("bt") {
+            Kw::Op(Op::Bt)
+        } else if eq("or") {
+            Kw::Or
+        } else {
+            return None;
+        }),
+        3 => Some(if eq("and") {
+            Kw::And
+        } else if eq("not") {
+            Kw::Not
+        } else if eq("add") {
+            Kw::Arith(ArithOp::Add)
+        } else if eq("sub") {
+            Kw::Arith(ArithOp::Sub)
+        } else if eq("mul") {
+            Kw::Arith(ArithOp::Mul)
+        } else if eq("div") {
+            Kw::Arith(ArithOp::Div)
+        } else if eq("mod") {
+            Kw::Arith(ArithOp::Mod)
+        } else {
+            return None;
+        }),
+        _ => None,
+    }
+}
+
+/// `"Group"."Field"`: segments hold no `"` or `.`, do not start with `$`; the group has at
+/// least two characters, the field at least one.
+fn custom_field(input: &str) -> LResult<'_, Field<'_>> {
+    let (rest, group) = custom_segment(input, 2, "group")?;
+    let rest = match rest.strip_prefix('.') {
+        Some(r) => r,
+        None => {
+            return fail(
+                rest,
+                rest.chars().next().map_or(0, char::len_utf8),
+                ErrorKind::Syntax,
+                format!(
+                    "expected '.' after \"{}\": custom fields are written \"Group\".\"Field\"",
+                    preview(group)
+                ),
+            );
+        }
+    };
+    if !rest.starts_with('"') {
+        return fail(
+            rest,
+            rest.chars().next().map_or(0, char::len_utf8),
+            ErrorKind::Syntax,
+            "expected '\"' to start the field part of a custom field",
+        );
+    }
+    let (rest, name) = custom_segment(rest, 1, "field")?;
+    Ok((rest, Field::Custom { group, name }))
+}
+
+fn custom_segment<'a>(input: &'a str, min: usize, what: &str) -> LResult<'a, &'a str> {
+    let (body, _) = ch('"').parse(input)?;
+    let (after, seg) = take_while(|c: char| c != '"' && c != '.').parse(body)?;
+    match after.chars().next() {
+        Some('"') => {}
+        Some('.') => {
+            return fail(
+                after,
+                1,
+                ErrorKind::Syntax,
+                format!("'.' is not allowed inside a custom field's {what} name"),
+            );
+        }
+        _ => {
+            return fail(
+                input,
+                input.len() - after.len(),
+                ErrorKind::Syntax,
+                "unterminated custom field: add the closing '\"'",
+            );
+        }
+    }
+    if seg.starts_with('$') {
+        return fail(
+            body,
+            1,
+            ErrorKind::Syntax,
+            format!("a custom field's {what} name cannot start with '$'"),
+        );
+    }
+    if seg.chars().count() < min {
+        return fail(
+            input,
+            seg.len() + 2,
+            ErrorKind::Syntax,
+            format!(
+                "a custom field's {what} name needs at least {min} character{}",
+                if min == 1 { "" } else { "s" }
+            ),
+        );
+    }
+    Ok((&after[1..], seg))
+}
+
+/// `'…'` with `\` escaping the next character. Returns the raw text between the quotes.
+fn character(input: &str) -> LResult<'_, &str> {
+    let bytes = input.as_bytes();
+    let mut i = 1;
+    loop {
+        match memchr::memchr2(b'\'', b'\\', &bytes[i..]) {
+            None => {
+                return fail(
+                    input,
+                    1,
+                    ErrorKind::Syntax,
+                    "unterminated character value: add the closing quote",
+                );
+            }
+            Some(j) if bytes[i + j] == b'\'' => {
+                return Ok((&input[i + j + 1..], &input[1..i + j]));
+            }
+            Some(j) => {
+                // Skip the backslash and the whole (possibly multi-byte) character after it.
+                let k = i + j + 1;
+                match input[k..].chars().next() {
+                    Some(c) => i = k + c.len_utf8(),
+                    None => {
+                        return fail(
+                            input,
+                            1,
+                            ErrorKind::Syntax,
+                            "unterminated character value: add the closing quote",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Integers, decimals, dates, times and datetimes, which all start with digits.
+fn number(input: &str) -> LResult<'_, Lit<'_>> {
+    let (after_sign, sign) = opt(ch('-')).parse(input)?;
+    let (rest, digits) = digit1(after_sign)?;
+    let lit = if sign.is_none() && digits.len() == 4 && rest.starts_with('-') {
+        return date_or_datetime(input);
+    } else if sign.is_none() && digits.len() == 2 && rest.starts_with(':') {
+        let (rest, t) = time(input)?;
+        return boundary(input, rest, Lit::Time(t));
+    } else if rest.starts_with('.') {
+        return decimal(input);
+    } else {
+        let text = &input[..input.len() - rest.len()];
+        match text.parse::<i64>() {
+            Ok(i) => Lit::Integer(i),
+            Err(_) => {
+                return fail(
+                    input,
+                    text.len(),
+                    ErrorKind::InvalidValue,
+                    format!("integer {} does not fit in 64 bits", preview(text)),
+                );
+            }
+        }
+    };
+    boundary(input, rest, lit)
+}
+
+/// A number must not run into a letter, digit or `.`: `10And`, `1.2.3`.
+fn boundary<'a>(start: &'a str, rest: &'a str, lit: Lit<'a>) -> LResult<'a, Lit<'a>> {
+    match rest.chars().next() {
+        Some(c) if c.is_alphanumeric() || c == '.' || c == ':' || c == '_' => {
+            let len = start.len() - rest.len();
+            fail(
+                start,
+                len + c.len_utf8(),
+                ErrorKind::Syntax,
+                format!(
+                    "'{}' is not a valid value: '{}' cannot follow '{}'",
+                    preview(&start[..len + c.len_utf8()]),
+                    c,
+                    preview(&start[..len])
+                ),
+            )
+        }
+        _ => Ok((rest, lit)),
+    }
+}
+
+/// `-?[0-9]+\.[0-9]+([Ee]-?[0-9]{1,2})?`.
+fn decimal(input: &str) -> LResult<'_, Lit<'_>> {
+    let mantissa: LResult<'_, &str> =
+        recognize((opt(ch('-')), digit1, ch('.'), digit1)).parse(input);
+    let Ok((rest, _)) = mantissa else {
+        let digits_end = input.find('.').map_or(input.len(), |i| i + 1);
+        return fail(
+            input,
+            digits_end,
+            ErrorKind::Syntax,
+            "a decimal needs digits after the '.'",
+        );
+    };
+    let (rest, _) = opt((
+        one_of("eE"),
+        opt(ch('-')),
+        take_while_m_n(1, 2, |c: char| c.is_ascii_digit()),
+    ))
+    .parse(rest)?;
+    let text = &input[..input.len() - rest.len()];
+    match super::value::parse_decimal_text(text) {
+        Some(d) => boundary(input, rest, Lit::Decimal(d)),
+        None => fail(
+            input,
+            text.len(),
+            ErrorKind::InvalidValue,
+            format!("decimal {} is out of range", preview(text)),
+        ),
+    }
+}
+
+fn two_digits(input: &str) -> LResult<'_, u32> {
+    let (rest, d) = take_while_m_n(2, 2, |c: char| c.is_ascii_digit()).parse(input)?;
+    Ok((rest, d.parse().unwrap_or(0)))
+}
+
+/// `YYYY-MM-DD`, optionally followed by `T` and a time and zone.
+fn date_or_datetime(input: &str) -> LResult<'_, Lit<'_>> {
+    let shape = (
+        take_while_m_n(4, 4, |c: char| c.is_ascii_digit()),
+        preceded(tag("-"), two_digits),
+        preceded(tag("-"), two_digits),
+    )
+        .parse(input);
+    let Ok((rest, (y, m, d))) = shape else {
+        let len = input
+            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .unwrap_or(input.len());
+        return fail(input, len, ErrorKind::Syntax, "a date is written YYYY-MM-DD");
+    };
+    let date_len = input.len() - rest.len();
+    let Some(date) = NaiveDate::from_ymd_opt(y.parse().unwrap_or(0), m, d) else {
+        return fail(
+            input,
+            date_len,
+            ErrorKind::InvalidValue,
+            format!("{} is not a calendar date", &input[..date_len]),
+        );
+    };
+    let Some(time_text) = rest.strip_prefix('T') else {
+        return boundary(input, rest, Lit::Date(date));
+    };
+    let (rest, t) = time(time_text)?;
+    let (rest, offset) = zone(rest)?;
+    boundary(
+        input,
+        rest,
+        Lit::DateTime(DateTime {
+            local: date.and_time(t),
+            offset,
+        }),
+    )
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction` (up to nanoseconds).
+fn time(input: &str) -> LResult<'_, NaiveTime> {
+    let Ok((rest, (h, m))) = (two_digits, preceded(ch(':'), two_digits)).parse(input) else {
+        return fail(
+            input,
+            input.len().min(5),
+            ErrorKind::Syntax,
+            "a time is written HH:MM, HH:MM:SS or HH:MM:SS.ffffff",
+        );
+    };
+    let (rest, s) = match rest.strip_prefix(':') {
+        Some(r) => match two_digits(r) {
+            Ok((r, s)) => (r, s),
+            Err(_) => {
+                return fail(input, input.len() - r.len(), ErrorKind::Syntax, "expected two digits of seconds");
+            }
+        },
+        None => (rest, 0),
+    };
+    let (rest, frac) = match rest.strip_prefix('.') {
+        Some(r) => {
+            let (r2, digits) = take_while1::<_, _, LexError<'_>>(|c: char| c.is_ascii_digit())
+                .parse(r)
+                .or_else(|_| fail(input, input.len() - r.len(), ErrorKind::Syntax, "expected digits after '.' in a time"))?;
+            if digits.len() > 9 {
+                return fail(
+                    input,
+                    input.len() - r2.len(),
+                    ErrorKind::InvalidValue,
+                    "fractional seconds go down to nanoseconds (at most 9 digits)",
+                );
+            }
+            let nanos: u32 = digits.parse().unwrap_or(0) * 10u32.pow(9 - digits.len() as u32);
+            (r2, nanos)
+        }
+        None => (rest, 0),
+    };
+    let len = input.len() - rest.len();
+    match NaiveTime::from_hms_nano_opt(h, m, s, frac) {
+        Some(t) if s < 60 => Ok((rest, t)),
+        _ => fail(
+            input,
+            len,
+            ErrorKind::InvalidValue,
+            format!("{} is not a valid time of day", &input[..len]),
+        ),
+    }
+}
+
+/// `Z`, `±HH:MM` or `±HHMM`, or nothing.
+fn zone(input: &str) -> LResult<'_, Option<FixedOffset>> {
+    if let Some(rest) = input.strip_prefix('Z') {
+        return Ok((rest, FixedOffset::east_opt(0)));
+    }
+    let Some(sign) = input.chars().next().filter(|c| *c == '+' || *c == '-') else {
+        return Ok((input, None));
+    };
+    let body = &input[1..];
+    let parsed = (two_digits, opt(ch(':')), two_digits).parse(body);
+    let Ok((rest, (h, _, m))) = parsed else {
+        return fail(
+            input,
+            1,
+            ErrorKind::Syntax,
+            "a zone offset is written Z, +HH:MM or +HHMM",
+        );
+    };
+    let secs = (h * 3600 + m * 60) as i32;
+    let offset = if h <= 23 && m <= 59 {
+        FixedOffset::east_opt(if sign == '-' { -secs } else { secs })
+    } else {
+        None
+    };
+    match offset {
+        Some(o) => Ok((rest, Some(o))),
+        None => fail(
+            input,
+            input.len() - rest.len(),
+            ErrorKind::InvalidValue,
+            "zone offset out of range",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Tok<'_>> {
+        let mut lx = Lexer::new(s);
+        let mut out = vec![];
+        loop {
+            let t = lx.next_token().unwrap();
+            if t.tok == Tok::Eof {
+                return out;
+            }
+            out.push(t.tok);
+        }
+    }
+
+    #[test]
+    fn words_are_keywords_fields_or_functions() {
+        assert_eq!(
+            toks("OrOrOr eQ days( Null true"),
+            vec![
+                Tok::Field(Field::Standard { name: "OrOrOr" }),
+                Tok::Kw(Kw::Op(Op::Eq)),
+                Tok::Function("days"),
+                Tok::Lit(Lit::Null),
+                Tok::Lit(Lit::Boolean(true)),
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_dates_and_times() {
+        assert_eq!(toks("-5"), vec![Tok::Lit(Lit::Integer(-5))]);
+        assert_eq!(toks("- 5"), vec![Tok::Minus, Tok::Lit(Lit::Integer(5))]);
+        assert!(matches!(toks("9.1E-6")[..], [Tok::Lit(Lit::Decimal(_))]));
+        assert!(matches!(toks("2013-07-26T10:22:15.111-0100")[..], [Tok::Lit(Lit::DateTime(_))]));
+        assert!(matches!(toks("10:22")[..], [Tok::Lit(Lit::Time(_))]));
+        assert!(Lexer::new("2013-02-30").next_token().is_err());
+        assert!(Lexer::new("99:99").next_token().is_err());
+        assert!(Lexer::new("12345678901234567890123").next_token().is_err());
+    }
+
+    #[test]
+    fn character_escapes() {
+        assert_eq!(toks(r"'O\'Brien'"), vec![Tok::Lit(Lit::Character(r"O\'Brien"))]);
+        assert_eq!(toks(r"'\\'"), vec![Tok::Lit(Lit::Character(r"\\"))]);
+        assert!(Lexer::new(r"'abc\'").next_token().is_err());
+    }
+}

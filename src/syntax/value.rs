@@ -1,0 +1,646 @@
+//! Constant folding: literal arithmetic and literal-side functions, against a clock.
+//!
+//! Decimal arithmetic is exact (rust_decimal) and rounded to [`DECIMAL_PLACES`] fractional
+//! digits; integer arithmetic stays integer and is checked for overflow. Integer division
+//! truncates toward zero and `Mod` takes the sign of the dividend, as in SQL.
+
+use std::borrow::Cow;
+
+use chrono::{
+    Datelike, FixedOffset, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike,
+    Weekday,
+};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::ast::{
+    ArithOp, DateTime, MatchKind, Point, Shape, Span, Value, ValueType,
+};
+use super::functions::{cast_target, Function};
+use super::text::{Piece, Text};
+use crate::error::{Error, ErrorKind};
+
+/// Fractional digits kept by decimal arithmetic (SPEC 3).
+pub const DECIMAL_PLACES: u32 = 20;
+/// Largest offset `days()` and `weekdays()` take (SPEC 4).
+pub const MAX_DAY_OFFSET: i64 = 365_000;
+/// Compiled-size cap for `regex()` patterns, so a hostile pattern cannot take the memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The clock literal-side date functions read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock, in UTC.
+    #[default]
+    System,
+    /// A fixed instant and zone (tests, `--now`).
+    Fixed(chrono::DateTime<FixedOffset>),
+}
+
+impl Clock {
+    /// The current instant in the clock's zone.
+    pub fn now(&self) -> chrono::DateTime<FixedOffset> {
+        match self {
+            Clock::System => chrono::Utc::now().fixed_offset(),
+            Clock::Fixed(t) => *t,
+        }
+    }
+}
+
+pub(crate) fn serialize_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&super::print::DecimalText(*d))
+}
+
+fn invalid(span: Span, message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidValue, span, message)
+}
+
+fn mismatch(span: Span, message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::TypeMismatch, span, message)
+}
+
+/// `-v` for a numeric constant.
+pub(crate) fn negate<'a>(v: Value<'a>, span: Span) -> Result<Value<'a>, Error> {
+    match v {
+        Value::Integer(i) => i
+            .checked_neg()
+            .map(Value::Integer)
+            .ok_or_else(|| invalid(span, "integer out of range after negation")),
+        Value::Decimal(d) => Ok(Value::Decimal(-d)),
+        other => Err(mismatch(
+            span,
+            format!("only numbers can be negated, not {}", other.value_type().as_str()),
+        )),
+    }
+}
+
+/// `a op b` for numeric constants.
+pub(crate) fn arith<'a>(
+    op: ArithOp,
+    a: &Value<'a>,
+    b: &Value<'a>,
+    span: Span,
+    b_span: Span,
+) -> Result<Value<'a>, Error> {
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => {
+            let (x, y) = (*x, *y);
+            if matches!(op, ArithOp::Div | ArithOp::Mod) && y == 0 {
+                return Err(invalid(b_span, format!("{} by zero", op_verb(op))));
+            }
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Div => x.checked_div(y),
+                ArithOp::Mod => x.checked_rem(y),
+            };
+            r.map(Value::Integer)
+                .ok_or_else(|| invalid(span, "integer arithmetic overflows 64 bits"))
+        }
+        _ => {
+            let x = as_decimal(a).ok_or_else(|| arith_type_error(op, a, span))?;
+            let y = as_decimal(b).ok_or_else(|| arith_type_error(op, b, b_span))?;
+            if matches!(op, ArithOp::Div | ArithOp::Mod) && y.is_zero() {
+                return Err(invalid(b_span, format!("{} by zero", op_verb(op))));
+            }
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Div => x.checked_div(y),
+                ArithOp::Mod => x.checked_rem(y),
+            };
+            r.map(|d| Value::Decimal(round_places(d)))
+                .ok_or_else(|| invalid(span, "decimal arithmetic out of range"))
+        }
+    }
+}
+
+fn op_verb(op: ArithOp) -> &'static str {
+    match op {
+        ArithOp::Div => "division",
+        _ => "modulo",
+    }
+}
+
+fn arith_type_error(op: ArithOp, v: &Value<'_>, span: Span) -> Error {
+    mismatch(
+        span,
+        format!(
+            "{} needs numbers, not {}",
+            op.as_str(),
+            v.value_type().as_str()
+        ),
+    )
+}
+
+fn as_decimal(v: &Value<'_>) -> Option<Decimal> {
+    match v {
+        Value::Integer(i) => Some(Decimal::from(*i)),
+        Value::Decimal(d) => Some(*d),
+        _ => None,
+    }
+}
+
+fn round_places(d: Decimal) -> Decimal {
+    if d.scale() > DECIMAL_PLACES {
+        d.round_dp_with_strategy(DECIMAL_PLACES, RoundingStrategy::MidpointAwayFromZero)
+    } else {
+        d
+    }
+}
+
+/// Applies a literal-side function to folded arguments. Argument types were checked by the
+/// parser against [`Function::signature`]; `spans` holds the call's span then each argument's.
+pub(crate) fn apply<'a>(
+    function: Function,
+    args: Vec<Value<'a>>,
+    call_span: Span,
+    arg_spans: &[Span],
+    clock: &Clock,
+) -> Result<Value<'a>, Error> {
+    let span_of = |i: usize| arg_spans.get(i).copied().unwrap_or(call_span);
+    let mut args = args.into_iter();
+    let mut next = || args.next().unwrap_or(Value::Null);
+    use Function as F;
+    Ok(match function {
+        F::Now => Value::DateTime(instant(clock.now())),
+        F::MinDateTime => Value::DateTime(utc(NaiveDate::from_ymd_opt(1970, 1, 1), 0, 0, 0)),
+        F::MaxDateTime => Value::DateTime(utc(NaiveDate::from_ymd_opt(9999, 12, 31), 23, 59, 59)),
+        F::Days | F::Weekdays => {
+            let n = integer(&next());
+            if n.unsigned_abs() > MAX_DAY_OFFSET as u64 {
+                return Err(Error::new(
+                    ErrorKind::InvalidValue,
+                    span_of(0),
+                    format!("{}() takes an offset of at most {MAX_DAY_OFFSET} days", function.name()),
+                ));
+            }
+            let today = clock.now().date_naive();
+            let day = if function == F::Days {
+                today.checked_add_signed(TimeDelta::days(n))
+            } else {
+                add_weekdays(today, n)
+            };
+            Value::Date(day.ok_or_else(|| invalid(span_of(0), "date out of range"))?)
+        }
+        F::Months | F::Years => {
+            let n = integer(&next());
+            let months = if function == F::Years { n.checked_mul(12) } else { Some(n) };
+            let today = clock.now().date_naive();
+            let day = months.and_then(|m| {
+                let step = Months::new(u32::try_from(m.unsigned_abs()).ok()?);
+                if m >= 0 {
+                    today.checked_add_months(step)
+                } else {
+                    today.checked_sub_months(step)
+                }
+            });
+            Value::Date(day.ok_or_else(|| invalid(span_of(0), "date out of range"))?)
+        }
+        F::Hours | F::Minutes | F::Seconds => {
+            let n = integer(&next());
+            let delta = match function {
+                F::Hours => TimeDelta::try_hours(n),
+                F::Minutes => TimeDelta::try_minutes(n),
+                _ => TimeDelta::try_seconds(n),
+            };
+            let t = delta.and_then(|d| clock.now().checked_add_signed(d));
+            Value::DateTime(instant(t.ok_or_else(|| invalid(span_of(0), "datetime out of range"))?))
+        }
+        F::Contains | F::StartsWith | F::EndsWith => Value::Match {
+            kind: match function {
+                F::Contains => MatchKind::Contains,
+                F::StartsWith => MatchKind::StartsWith,
+                _ => MatchKind::EndsWith,
+            },
+            text: owned_value(&next()),
+        },
+        F::Regex => {
+            let pattern = owned_value(&next());
+            let flags = match next() {
+                Value::Null => Cow::Borrowed(""),
+                v => owned_value(&v),
+            };
+            if let Some(bad) = flags.chars().find(|&c| c != 'i') {
+                return Err(invalid(
+                    span_of(1),
+                    format!("unknown regex flag '{bad}': the only flag is 'i'"),
+                ));
+            }
+            let case_insensitive = !flags.is_empty();
+            regex::RegexBuilder::new(&pattern)
+                .case_insensitive(case_insensitive)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| invalid(span_of(0), format!("invalid regular expression: {}", first_line(&e.to_string()))))?;
+            Value::Regex {
+                pattern,
+                case_insensitive,
+            }
+        }
+        F::ToLower => map_chars(&next(), |c, out| out.extend(c.to_lowercase())),
+        F::ToUpper => map_chars(&next(), |c, out| out.extend(c.to_uppercase())),
+        F::Trim => {
+            let pieces: Vec<Piece> = text(&next()).pieces().collect();
+            let ws = |p: &Piece| matches!(p, Piece::Char(c) if c.is_whitespace());
+            let start = pieces.iter().position(|p| !ws(p)).unwrap_or(pieces.len());
+            let end = pieces.iter().rposition(|p| !ws(p)).map_or(start, |i| i + 1);
+            Value::Character(Text::from_pieces(pieces[start..end].iter().copied()))
+        }
+        F::Length => Value::Integer(text(&next()).pieces().count() as i64),
+        F::IndexOf => {
+            let hay = text(&next()).value().into_owned();
+            let needle = text(&next()).value().into_owned();
+            Value::Integer(match hay.find(&needle) {
+                Some(byte) => hay[..byte].chars().count() as i64,
+                None => -1,
+            })
+        }
+        F::Concat => {
+            let (a, b) = (next(), next());
+            let (a, b) = (text(&a), text(&b));
+            Value::Character(Text::from_pieces(a.pieces().chain(b.pieces())))
+        }
+        F::Substring => {
+            let s = next();
+            let s = text(&s);
+            let start = integer(&next());
+            let len = match next() {
+                Value::Null => None,
+                v => Some(integer(&v)),
+            };
+            if start < 0 {
+                return Err(invalid(span_of(1), "substring() start must be 0 or more"));
+            }
+            if let Some(l) = len.filter(|l| *l < 0) {
+                return Err(invalid(span_of(2), format!("substring() length must be 0 or more, not {l}")));
+            }
+            let pieces = s.pieces().skip(start as usize);
+            let taken: Vec<Piece> = match len {
+                Some(l) => pieces.take(l as usize).collect(),
+                None => pieces.collect(),
+            };
+            Value::Character(Text::from_pieces(taken))
+        }
+        F::Round | F::Ceiling | F::Floor => {
+            let v = next();
+            let d = as_decimal(&v).unwrap_or_default();
+            let r = match function {
+                F::Round => d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero),
+                F::Ceiling => d.ceil(),
+                _ => d.floor(),
+            };
+            Value::Integer(r.to_i64().ok_or_else(|| invalid(span_of(0), "result out of the integer range"))?)
+        }
+        F::Cast => {
+            let v = next();
+            let target_text = owned_value(&next());
+            let target = cast_target(&target_text).ok_or_else(|| {
+                invalid(
+                    span_of(1),
+                    format!("cannot cast to '{target_text}': the types are 'character', 'decimal' and 'integer'"),
+                )
+            })?;
+            cast(v, target, span_of(0))?
+        }
+        F::Date => Value::Date(local(&next()).date()),
+        F::Time => Value::Time(local(&next()).time()),
+        F::Year => Value::Integer(local(&next()).year().into()),
+        F::Month => Value::Integer(local(&next()).month().into()),
+        F::Day => Value::Integer(local(&next()).day().into()),
+        F::Hour => Value::Integer(local(&next()).hour().into()),
+        F::Minute => Value::Integer(local(&next()).minute().into()),
+        F::Second => Value::Integer(local(&next()).second().into()),
+        F::FractionalSeconds => {
+            let nanos = local(&next()).nanosecond() % 1_000_000_000;
+            Value::Decimal(Decimal::new(nanos.into(), 9).normalize())
+        }
+        F::DayOfWeek => Value::Integer(day_of_week(local(&next()).weekday())),
+        F::DayOfYear => Value::Integer(local(&next()).ordinal().into()),
+        F::Range => Value::CharRange {
+            low: owned_value(&next()),
+            high: owned_value(&next()),
+        },
+        F::Polygon | F::LineString | F::Rectangle | F::Wkt => {
+            let v = next();
+            let source = text(&v).value().into_owned();
+            Value::Shape(shape(function, &source, span_of(0))?)
+        }
+        F::Radius => {
+            let center = text(&next()).value().into_owned();
+            let radius = as_decimal(&next()).and_then(|d| d.to_f64()).unwrap_or(0.0);
+            let points = points(&center, span_of(0))?;
+            let [center] = points[..] else {
+                return Err(invalid(
+                    span_of(0),
+                    format!("radius() takes one 'latitude longitude' centre, found {} points", points.len()),
+                ));
+            };
+            if !(radius > 0.0 && radius.is_finite()) {
+                return Err(invalid(span_of(1), "radius() needs a radius greater than zero"));
+            }
+            Value::Shape(Shape::Radius { center, radius })
+        }
+        F::All => {
+            return Err(mismatch(call_span, "all() takes a field, not a value"));
+        }
+    })
+}
+
+/// 1 = Sunday … 7 = Saturday (the ODBC numbering).
+pub fn day_of_week(day: Weekday) -> i64 {
+    i64::from(day.num_days_from_sunday()) + 1
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn instant(t: chrono::DateTime<FixedOffset>) -> DateTime {
+    DateTime {
+        local: t.naive_local(),
+        offset: Some(*t.offset()),
+    }
+}
+
+fn utc(day: Option<NaiveDate>, h: u32, m: u32, s: u32) -> DateTime {
+    let local = day
+        .and_then(|d| d.and_hms_opt(h, m, s))
+        .unwrap_or_default();
+    DateTime {
+        local,
+        offset: FixedOffset::east_opt(0),
+    }
+}
+
+/// `n` weekdays (Monday to Friday) from `day`, skipping weekends; 0 is `day` itself.
+fn add_weekdays(day: NaiveDate, n: i64) -> Option<NaiveDate> {
+    let step = if n < 0 { -1 } else { 1 };
+    let weeks = n / 5;
+    let mut d = day.checked_add_signed(TimeDelta::days(weeks * 7))?;
+    let mut left = n - weeks * 5;
+    while left != 0 {
+        d = d.checked_add_signed(TimeDelta::days(step))?;
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= step;
+        }
+    }
+    Some(d)
+}
+
+fn integer(v: &Value<'_>) -> i64 {
+    match v {
+        Value::Integer(i) => *i,
+        _ => 0,
+    }
+}
+
+fn text<'v, 'a>(v: &'v Value<'a>) -> Cow<'v, Text<'a>> {
+    match v {
+        Value::Character(t) => Cow::Borrowed(t),
+        _ => Cow::Owned(Text::from_source("")),
+    }
+}
+
+fn owned_value<'a>(v: &Value<'a>) -> Cow<'a, str> {
+    match v {
+        Value::Character(t) => Cow::Owned(t.value().into_owned()),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+fn map_chars<'a>(v: &Value<'a>, f: impl Fn(char, &mut String)) -> Value<'a> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    for piece in text(v).pieces() {
+        match piece {
+            Piece::Wildcard => out.push(Piece::Wildcard),
+            Piece::Char(c) => {
+                buf.clear();
+                f(c, &mut buf);
+                out.extend(buf.chars().map(Piece::Char));
+            }
+        }
+    }
+    Value::Character(Text::from_pieces(out))
+}
+
+fn local(v: &Value<'_>) -> NaiveDateTime {
+    match v {
+        Value::Date(d) => d.and_time(NaiveTime::MIN),
+        Value::DateTime(dt) => dt.local,
+        _ => NaiveDateTime::default(),
+    }
+}
+
+fn cast<'a>(v: Value<'a>, target: ValueType, span: Span) -> Result<Value<'a>, Error> {
+    let bad = |what: &str| invalid(span, format!("cannot cast {what} to {}", target.as_str()));
+    Ok(match (v, target) {
+        (Value::Null, _) => Value::Null,
+        (Value::Character(t), ValueType::Character) => Value::Character(t),
+        (Value::Character(t), ValueType::Integer) => {
+            let s = t.value();
+            Value::Integer(s.trim().parse().map_err(|_| bad(&format!("'{s}'")))?)
+        }
+        (Value::Character(t), ValueType::Decimal) => {
+            let s = t.value();
+            Value::Decimal(parse_decimal_text(s.trim()).ok_or_else(|| bad(&format!("'{s}'")))?)
+        }
+        (Value::Integer(i), ValueType::Integer) => Value::Integer(i),
+        (Value::Integer(i), ValueType::Decimal) => Value::Decimal(Decimal::from(i)),
+        (Value::Integer(i), _) => Value::Character(Text::literal(&i.to_string())),
+        (Value::Decimal(d), ValueType::Integer) => {
+            Value::Integer(d.trunc().to_i64().ok_or_else(|| bad("a decimal this large"))?)
+        }
+        (Value::Decimal(d), ValueType::Decimal) => Value::Decimal(d),
+        (Value::Decimal(d), _) => {
+            Value::Character(Text::literal(&super::print::DecimalText(d).to_string()))
+        }
+        (other, _) => return Err(bad(other.value_type().as_str())),
+    })
+}
+
+/// Parses `-?[0-9]+(\.[0-9]+)?([Ee]-?[0-9]{1,2})?` into an exact decimal.
+pub(crate) fn parse_decimal_text(s: &str) -> Option<Decimal> {
+    if s.contains(['e', 'E']) {
+        Decimal::from_scientific(s).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+fn shape(function: Function, source: &str, span: Span) -> Result<Shape, Error> {
+    match function {
+        Function::Polygon => {
+            let mut points = points(source, span)?;
+            if points.len() < 3 {
+                return Err(invalid(
+                    span,
+                    format!("polygon() needs at least 3 points, found {}", points.len()),
+                ));
+            }
+            close_ring(&mut points);
+            Ok(Shape::Polygon { points })
+        }
+        Function::LineString => {
+            let points = points(source, span)?;
+            if points.len() < 2 {
+                return Err(invalid(
+                    span,
+                    format!("linestring() needs at least 2 points, found {}", points.len()),
+                ));
+            }
+            Ok(Shape::LineString { points })
+        }
+        Function::Rectangle => {
+            let points = points(source, span)?;
+            let [from, to] = points[..] else {
+                return Err(invalid(
+                    span,
+                    format!("rectangle() needs exactly 2 corners, found {}", points.len()),
+                ));
+            };
+            Ok(Shape::Rectangle { from, to })
+        }
+        _ => wkt(source, span),
+    }
+}
+
+fn close_ring(points: &mut Vec<Point>) {
+    if let (Some(first), Some(last)) = (points.first().copied(), points.last().copied()) {
+        if first != last {
+            points.push(first);
+        }
+    }
+}
+
+/// `'lat lon, lat lon, …'`.
+fn points(source: &str, span: Span) -> Result<Vec<Point>, Error> {
+    source
+        .split(',')
+        .map(|pair| {
+            let mut it = pair.split_whitespace();
+            let (Some(lat), Some(lon), None) = (it.next(), it.next(), it.next()) else {
+                return Err(invalid(
+                    span,
+                    format!("expected 'latitude longitude' pairs separated by commas, found '{}'", pair.trim()),
+                ));
+            };
+            point(lat, lon, span)
+        })
+        .collect()
+}
+
+fn point(lat: &str, lon: &str, span: Span) -> Result<Point, Error> {
+    let num = |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite());
+    let (Some(la), Some(lo)) = (num(lat), num(lon)) else {
+        return Err(invalid(span, format!("'{lat} {lon}' is not a pair of numbers")));
+    };
+    if !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo) {
+        return Err(invalid(
+            span,
+            format!("'{lat} {lon}' is off the globe: latitude is -90..90, longitude -180..180"),
+        ));
+    }
+    Ok((la, lo))
+}
+
+/// A small WKT reader for `POINT`, `LINESTRING` and `POLYGON` (one ring). WKT writes
+/// longitude first; points are returned as (latitude, longitude) like the other functions.
+fn wkt(source: &str, span: Span) -> Result<Shape, Error> {
+    let s = source.trim();
+    let open = s.find('(').ok_or_else(|| invalid(span, "WKT needs a geometry such as POLYGON((lon lat, …))"))?;
+    let kind = s[..open].trim().to_ascii_uppercase();
+    let body = s[open..].trim();
+    let strip = |b: &str| -> Option<String> {
+        let b = b.trim();
+        b.strip_prefix('(')?.strip_suffix(')').map(str::to_string)
+    };
+    let coords = |inner: &str| -> Result<Vec<Point>, Error> {
+        inner
+            .split(',')
+            .map(|pair| {
+                let mut it = pair.split_whitespace();
+                match (it.next(), it.next(), it.next()) {
+                    (Some(lon), Some(lat), None) => point(lat, lon, span),
+                    _ => Err(invalid(span, format!("WKT coordinates are 'longitude latitude', found '{}'", pair.trim()))),
+                }
+            })
+            .collect()
+    };
+    let malformed = || invalid(span, format!("malformed WKT {kind}"));
+    match kind.as_str() {
+        "POINT" => {
+            let pts = coords(&strip(body).ok_or_else(malformed)?)?;
+            let [point] = pts[..] else { return Err(malformed()) };
+            Ok(Shape::Point { point })
+        }
+        "LINESTRING" => {
+            let points = coords(&strip(body).ok_or_else(malformed)?)?;
+            if points.len() < 2 {
+                return Err(malformed());
+            }
+            Ok(Shape::LineString { points })
+        }
+        "POLYGON" => {
+            let ring = strip(&strip(body).ok_or_else(malformed)?).ok_or_else(malformed)?;
+            if ring.contains('(') {
+                return Err(invalid(span, "WKT polygons with holes are not supported"));
+            }
+            let mut points = coords(&ring)?;
+            if points.len() < 3 {
+                return Err(malformed());
+            }
+            close_ring(&mut points);
+            Ok(Shape::Polygon { points })
+        }
+        "" => Err(invalid(span, "WKT needs a geometry name such as POLYGON")),
+        other => Err(invalid(
+            span,
+            format!("unsupported WKT geometry '{other}': use POINT, LINESTRING or POLYGON"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekdays_skip_weekends() {
+        // 2026-11-20 is a Friday.
+        let fri = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        assert_eq!(add_weekdays(fri, 1), NaiveDate::from_ymd_opt(2026, 11, 23));
+        assert_eq!(add_weekdays(fri, 0), Some(fri));
+        assert_eq!(add_weekdays(fri, -5), NaiveDate::from_ymd_opt(2026, 11, 13));
+        assert_eq!(add_weekdays(fri, 6), NaiveDate::from_ymd_opt(2026, 11, 30));
+        let sat = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        assert_eq!(add_weekdays(sat, 1), NaiveDate::from_ymd_opt(2026, 11, 23));
+        assert_eq!(add_weekdays(sat, -1), NaiveDate::from_ymd_opt(2026, 11, 20));
+    }
+
+    #[test]
+    fn decimal_arithmetic_is_exact() {
+        let d = |s: &str| Value::Decimal(s.parse().unwrap());
+        let sp = Span::default();
+        assert_eq!(arith(ArithOp::Add, &d("0.1"), &d("0.2"), sp, sp).unwrap(), d("0.3"));
+        assert_eq!(arith(ArithOp::Mod, &d("32.7"), &d("20.7"), sp, sp).unwrap(), d("12.0"));
+        assert_eq!(
+            arith(ArithOp::Div, &Value::Integer(7), &d("10.1"), sp, sp).unwrap(),
+            d("0.69306930693069306931")
+        );
+        assert_eq!(
+            arith(ArithOp::Div, &Value::Integer(7), &Value::Integer(2), sp, sp).unwrap(),
+            Value::Integer(3)
+        );
+        assert!(arith(ArithOp::Div, &Value::Integer(7), &Value::Integer(0), sp, sp).is_err());
+        assert!(arith(ArithOp::Mul, &Value::Integer(i64::MAX), &Value::Integer(2), sp, sp).is_err());
+    }
+}
