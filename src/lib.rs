@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod plan;
 mod render;
 pub mod syntax;
 

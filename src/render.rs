@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn second_line_and_end_of_input() {
-        let e = Error::new(ErrorKind::Syntax, Span::new(12, 12), "expected a value");
+        let e = Error::new(ErrorKind::Syntax, Span::new(14, 14), "expected a value");
         let r = e.render("City Eq 1\nA Eq");
         assert!(r.contains("2 | A Eq\n  |     ^"), "{r}");
     }

@@ -116,7 +116,7 @@ pub struct Comparison<'a> {
 }
 
 /// Comparison operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum Op {
     /// Equal (with a list: any of).
     Eq,

@@ -1,0 +1,571 @@
+//! Field metadata: what each field is, who may search it, with which operators, and where it
+//! lives in a record.
+//!
+//! A schema is data. It loads from JSON whose minimal form is
+//! `{"name":"t","fields":[{"name":"T","type":"boolean"}]}` (every other attribute has a
+//! default: searchable, orderable, every operator the type allows, anyone may search it,
+//! case-insensitive, path = name), and it can be built in Rust with [`Schema::new`] and
+//! [`FieldDef::new`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::syntax::{Field, Op};
+
+/// A service's searchable surface: its fields and who may use it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    /// The schema's name (`accounts`).
+    pub name: String,
+    /// What the service is, for humans.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Roles that may search the service at all; empty means every role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    /// The fields.
+    pub fields: Vec<FieldDef>,
+    /// Field name → index in `fields`, built on load.
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+}
+
+/// One field of a schema.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    /// The name as written in filters: `ListPrice`, or `"Phones"."Number"` for a custom field.
+    pub name: String,
+    /// The field's type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Whether `_filter` may use it.
+    #[serde(default = "yes")]
+    pub searchable: bool,
+    /// The operators allowed (`["Eq"]` for "Eq only"); absent means every operator the type
+    /// allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operators: Option<Vec<Op>>,
+    /// Whether `_orderby` may use it.
+    #[serde(default = "yes")]
+    pub orderable: bool,
+    /// Who may search it.
+    #[serde(default, skip_serializing_if = "Access::is_open")]
+    pub access: Access,
+    /// Must be constrained by an `Eq` condition that is a top-level conjunct.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// Whether character comparisons respect case (default: they fold case).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub case_sensitive: bool,
+    /// Where the value lives in a record: dot-separated keys, `[]` for every element of an
+    /// array, `{}` for the keys of an object whose value is true. Default: the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// A special search rule from the service's documentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Rule>,
+    /// The values a condition may use, when the documentation lists them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    /// A condition added when the filter does not constrain the field: `Field Eq <value>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implicit_eq: Option<serde_json::Value>,
+    /// Where the definition comes from (a seed line), for humans.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Field types (SPEC 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Text.
+    Character,
+    /// 64-bit integers.
+    Integer,
+    /// Exact decimals.
+    Decimal,
+    /// `true`/`false`.
+    Boolean,
+    /// Calendar dates.
+    Date,
+    /// Instants (stored with a zone, or in the evaluation zone).
+    Datetime,
+    /// Clock times.
+    Time,
+    /// An array of text; conditions match any element.
+    #[serde(alias = "character list")]
+    CharacterList,
+    /// A JSON object whose keys (with a true value) are the searchable values.
+    Object,
+}
+
+impl FieldType {
+    /// The name used in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Character => "character",
+            FieldType::Integer => "integer",
+            FieldType::Decimal => "decimal",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Time => "time",
+            FieldType::CharacterList => "character list",
+            FieldType::Object => "object",
+        }
+    }
+
+    /// True for the types whose values are text.
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            FieldType::Character | FieldType::CharacterList | FieldType::Object
+        )
+    }
+
+    /// True for types that `Gt Ge Lt Le Bt` apply to.
+    pub fn is_ordered(self) -> bool {
+        matches!(
+            self,
+            FieldType::Integer
+                | FieldType::Decimal
+                | FieldType::Date
+                | FieldType::Datetime
+                | FieldType::Time
+        )
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// API key roles (seed: "Supported Roles").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// IDX.
+    Idx,
+    /// Public.
+    Public,
+    /// VOW.
+    Vow,
+    /// Portal.
+    Portal,
+    /// Private.
+    Private,
+}
+
+impl Role {
+    /// The name as the seeds write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Idx => "IDX",
+            Role::Public => "Public",
+            Role::Vow => "VOW",
+            Role::Portal => "Portal",
+            Role::Private => "Private",
+        }
+    }
+}
+
+/// Special key grants (seed: "Privileged and Replication roles only").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyGrant {
+    /// A Privileged API key.
+    Privileged,
+    /// A Replication API key.
+    Replication,
+}
+
+/// The user level of the caller (seed: "MLS-level users only").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserLevel {
+    /// A member (agent).
+    Member,
+    /// An office.
+    Office,
+    /// A company.
+    Company,
+    /// The MLS.
+    Mls,
+}
+
+impl UserLevel {
+    /// The name as the seeds write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserLevel::Member => "Member",
+            UserLevel::Office => "Office",
+            UserLevel::Company => "Company",
+            UserLevel::Mls => "MLS",
+        }
+    }
+}
+
+/// Who may search a field. Every list that is not empty must be satisfied.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// Roles that may search it (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    /// The caller needs at least one of these key grants (empty: none needed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<KeyGrant>,
+    /// User levels that may search it (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_levels: Vec<UserLevel>,
+}
+
+impl Access {
+    /// True when anyone may search.
+    pub fn is_open(&self) -> bool {
+        self.roles.is_empty() && self.grants.is_empty() && self.user_levels.is_empty()
+    }
+}
+
+/// Special rules from the seed documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Accounts `Name`: a wildcard value with no whitespace applies to every word of the
+    /// name, case-insensitively.
+    NameWords,
+    /// `"Phones"."Number"`: values are phone numbers, matched by their parts.
+    Phone,
+}
+
+/// The caller, as far as searching is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Caller {
+    /// The API key's role (default: private).
+    pub role: Role,
+    /// A Privileged key.
+    pub privileged: bool,
+    /// A Replication key.
+    pub replication: bool,
+    /// The user's level (default: member).
+    pub user_level: UserLevel,
+}
+
+impl Default for Caller {
+    fn default() -> Self {
+        Caller {
+            role: Role::Private,
+            privileged: false,
+            replication: false,
+            user_level: UserLevel::Member,
+        }
+    }
+}
+
+impl Caller {
+    /// Whether this caller satisfies `access`; on refusal, a sentence saying who may.
+    pub fn may_search(&self, access: &Access) -> Result<(), String> {
+        if !access.roles.is_empty() && !access.roles.contains(&self.role) {
+            return Err(format!("only {} roles may search it", names(&access.roles, Role::as_str)));
+        }
+        if !access.grants.is_empty() {
+            let has = access.grants.iter().any(|g| match g {
+                KeyGrant::Privileged => self.privileged,
+                KeyGrant::Replication => self.replication,
+            });
+            if !has {
+                let list = names(&access.grants, |g| match g {
+                    KeyGrant::Privileged => "Privileged",
+                    KeyGrant::Replication => "Replication",
+                });
+                return Err(format!("only {list} keys may search it"));
+            }
+        }
+        if !access.user_levels.is_empty() && !access.user_levels.contains(&self.user_level) {
+            return Err(format!(
+                "only {}-level users may search it",
+                names(&access.user_levels, UserLevel::as_str)
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn names<T: Copy>(items: &[T], name: impl Fn(T) -> &'static str) -> String {
+    let names: Vec<&str> = items.iter().map(|&i| name(i)).collect();
+    match names.len() {
+        0 => String::new(),
+        1 => names[0].to_string(),
+        n => format!("{} and {}", names[..n - 1].join(", "), names[n - 1]),
+    }
+}
+
+/// A schema that failed to load or to validate.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The JSON did not match the schema format.
+    #[error("invalid schema JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The file could not be read.
+    #[error("cannot read schema file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The content is inconsistent.
+    #[error("invalid schema: {0}")]
+    Invalid(String),
+}
+
+/// One step of a field's record path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum PathStep {
+    /// An object key.
+    Key(String),
+    /// Every element of an array.
+    Each,
+    /// The keys of an object whose value is `true`.
+    Keys,
+}
+
+impl Schema {
+    /// A schema from fields; checks that names are unique and well formed.
+    pub fn new(name: impl Into<String>, fields: Vec<FieldDef>) -> Result<Schema, SchemaError> {
+        let mut schema = Schema {
+            name: name.into(),
+            description: String::new(),
+            roles: Vec::new(),
+            fields,
+            index: HashMap::new(),
+        };
+        schema.build_index()?;
+        Ok(schema)
+    }
+
+    /// Loads a schema from JSON text.
+    pub fn from_json(text: &str) -> Result<Schema, SchemaError> {
+        let mut schema: Schema = serde_json::from_str(text)?;
+        schema.build_index()?;
+        Ok(schema)
+    }
+
+    /// Loads a schema from a JSON file.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Schema, SchemaError> {
+        Schema::from_json(&std::fs::read_to_string(path)?)
+    }
+
+    /// The schema as JSON (the same form [`Schema::from_json`] reads).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    fn build_index(&mut self) -> Result<(), SchemaError> {
+        self.index.clear();
+        for (i, field) in self.fields.iter().enumerate() {
+            let key = field_key_of_name(&field.name).ok_or_else(|| {
+                SchemaError::Invalid(format!(
+                    "field name {:?} is neither a standard name (ListPrice) nor a custom one (\"Group\".\"Field\")",
+                    field.name
+                ))
+            })?;
+            field.record_path().map_err(SchemaError::Invalid)?;
+            if let Some(values) = &field.implicit_eq {
+                if !(values.is_boolean() || values.is_string() || values.is_number()) {
+                    return Err(SchemaError::Invalid(format!(
+                        "field {}: implicit_eq must be a boolean, string or number",
+                        field.name
+                    )));
+                }
+            }
+            if self.index.insert(key, i).is_some() {
+                return Err(SchemaError::Invalid(format!("field {} is defined twice", field.name)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks a field reference up.
+    pub fn field(&self, field: &Field<'_>) -> Option<(usize, &FieldDef)> {
+        let i = *self.index.get(&field_key(field))?;
+        Some((i, &self.fields[i]))
+    }
+
+    /// Looks a field up by its name as written in filters.
+    pub fn field_named(&self, name: &str) -> Option<(usize, &FieldDef)> {
+        let i = *self.index.get(&field_key_of_name(name)?)?;
+        Some((i, &self.fields[i]))
+    }
+
+    /// The searchable field name closest to `name`, for "did you mean" hints.
+    pub fn nearest(&self, name: &str) -> Option<&str> {
+        let lower = name.to_ascii_lowercase();
+        self.fields
+            .iter()
+            .filter(|f| f.searchable)
+            .map(|f| (distance(&lower, &f.name.to_ascii_lowercase()), f.name.as_str()))
+            .filter(|(d, n)| *d <= (n.len() / 3).max(2))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)
+    }
+}
+
+/// The index key of a field reference: `Name`, or `"Group"."Name"`.
+fn field_key(field: &Field<'_>) -> String {
+    field.to_string()
+}
+
+fn field_key_of_name(name: &str) -> Option<String> {
+    let filter = format!("{name} Eq NULL");
+    let parsed = crate::syntax::parse(&filter).ok()?;
+    match parsed.expr?.kind {
+        crate::syntax::ExprKind::Comparison(c) => match c.lhs.kind {
+            crate::syntax::TermKind::Field { field } => Some(field_key(&field)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Levenshtein distance, for suggestions.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl FieldDef {
+    /// A searchable, orderable field open to everyone, with the given name and type.
+    pub fn new(name: impl Into<String>, ty: FieldType) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            ty,
+            searchable: true,
+            operators: None,
+            orderable: true,
+            access: Access::default(),
+            required: false,
+            case_sensitive: false,
+            path: None,
+            rule: None,
+            values: None,
+            implicit_eq: None,
+            doc: String::new(),
+        }
+    }
+
+    /// Whether `op` is allowed on this field (before type rules).
+    pub fn allows(&self, op: Op) -> bool {
+        self.operators.as_ref().is_none_or(|ops| ops.contains(&op))
+    }
+
+    /// The record path, parsed. Custom fields default to `Group.Field`.
+    pub fn record_path(&self) -> Result<Vec<PathStep>, String> {
+        let default;
+        let text = match &self.path {
+            Some(p) => p.as_str(),
+            None => {
+                default = self.name.replace("\".\"", ".").replace('"', "");
+                &default
+            }
+        };
+        parse_path(text).map_err(|e| format!("field {}: {e}", self.name))
+    }
+
+    /// True when the field can hold several values per record (lists, arrays, object keys).
+    pub fn is_multi_valued(&self) -> bool {
+        self.record_path()
+            .map(|p| p.iter().any(|s| !matches!(s, PathStep::Key(_))))
+            .unwrap_or(false)
+    }
+}
+
+/// Parses `Settings.Visible`, `Emails[].Address`, `Tags[]`, `Designations{}`.
+pub fn parse_path(text: &str) -> Result<Vec<PathStep>, String> {
+    if text.is_empty() {
+        return Err("empty record path".into());
+    }
+    let mut steps = Vec::new();
+    for part in text.split('.') {
+        let mut key = part;
+        let mut suffix = Vec::new();
+        loop {
+            if let Some(k) = key.strip_suffix("[]") {
+                suffix.push(PathStep::Each);
+                key = k;
+            } else if let Some(k) = key.strip_suffix("{}") {
+                suffix.push(PathStep::Keys);
+                key = k;
+            } else {
+                break;
+            }
+        }
+        if key.is_empty() || key.contains(['[', ']', '{', '}']) {
+            return Err(format!("malformed record path {text:?}"));
+        }
+        steps.push(PathStep::Key(key.to_string()));
+        steps.extend(suffix.into_iter().rev());
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_json_has_sensible_defaults() {
+        let s = Schema::from_json(r#"{"name":"t","fields":[{"name":"T","type":"boolean"}]}"#).unwrap();
+        let (_, f) = s.field_named("T").unwrap();
+        assert!(f.searchable && f.orderable && !f.required && !f.case_sensitive);
+        assert!(f.allows(Op::Gt));
+        assert_eq!(f.record_path().unwrap(), vec![PathStep::Key("T".into())]);
+    }
+
+    #[test]
+    fn paths_and_custom_fields() {
+        assert_eq!(
+            parse_path("Emails[].Address").unwrap(),
+            vec![PathStep::Key("Emails".into()), PathStep::Each, PathStep::Key("Address".into())]
+        );
+        let f = FieldDef::new("\"Phones\".\"Number\"", FieldType::Character);
+        assert_eq!(
+            f.record_path().unwrap(),
+            vec![PathStep::Key("Phones".into()), PathStep::Key("Number".into())]
+        );
+        let s = Schema::new("t", vec![f]).unwrap();
+        assert!(s.field_named("\"Phones\".\"Number\"").is_some());
+        assert!(Schema::new("t", vec![FieldDef::new("lower", FieldType::Integer)]).is_err());
+    }
+
+    #[test]
+    fn suggestions_find_near_names() {
+        let s = Schema::new(
+            "t",
+            vec![FieldDef::new("LastName", FieldType::Character), FieldDef::new("City", FieldType::Character)],
+        )
+        .unwrap();
+        assert_eq!(s.nearest("Lastname"), Some("LastName"));
+        assert_eq!(s.nearest("LstName"), Some("LastName"));
+        assert_eq!(s.nearest("Zzzzzzzz"), None);
+    }
+}
