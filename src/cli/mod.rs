@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch. All printing of the project happens here.
 
+mod check;
 mod parse;
 
 use std::process::ExitCode;
@@ -19,6 +20,8 @@ pub struct Cli {
 enum Command {
     /// Parse a filter: print its canonical form, its tree (--json), or the error.
     Parse(parse::ParseArgs),
+    /// Check a filter against a schema: print its plan, or every error.
+    Check(check::CheckArgs),
 }
 
 /// Options every command that parses shares.
@@ -70,5 +73,6 @@ fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
 pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Parse(args) => parse::run(args),
+        Command::Check(args) => check::run(args),
     }
 }

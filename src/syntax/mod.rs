@@ -8,7 +8,7 @@ mod ast;
 pub mod functions;
 mod lexer;
 mod parser;
-mod print;
+pub(crate) mod print;
 pub mod text;
 pub mod value;
 

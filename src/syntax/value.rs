@@ -13,10 +13,8 @@ use chrono::{
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::ast::{
-    ArithOp, DateTime, MatchKind, Point, Shape, Span, Value, ValueType,
-};
-use super::functions::{cast_target, Function};
+use super::ast::{ArithOp, DateTime, MatchKind, Point, Shape, Span, Value, ValueType};
+use super::functions::{Function, cast_target};
 use super::text::{Piece, Text};
 use crate::error::{Error, ErrorKind};
 
@@ -47,7 +45,10 @@ impl Clock {
     }
 }
 
-pub(crate) fn serialize_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_decimal<S: serde::Serializer>(
+    d: &Decimal,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(&super::print::DecimalText(*d))
 }
 
@@ -69,7 +70,10 @@ pub(crate) fn negate<'a>(v: Value<'a>, span: Span) -> Result<Value<'a>, Error> {
         Value::Decimal(d) => Ok(Value::Decimal(-d)),
         other => Err(mismatch(
             span,
-            format!("only numbers can be negated, not {}", other.value_type().as_str()),
+            format!(
+                "only numbers can be negated, not {}",
+                other.value_type().as_str()
+            ),
         )),
     }
 }
@@ -174,7 +178,10 @@ pub(crate) fn apply<'a>(
                 return Err(Error::new(
                     ErrorKind::InvalidValue,
                     span_of(0),
-                    format!("{}() takes an offset of at most {MAX_DAY_OFFSET} days", function.name()),
+                    format!(
+                        "{}() takes an offset of at most {MAX_DAY_OFFSET} days",
+                        function.name()
+                    ),
                 ));
             }
             let today = clock.now().date_naive();
@@ -187,7 +194,11 @@ pub(crate) fn apply<'a>(
         }
         F::Months | F::Years => {
             let n = integer(&next());
-            let months = if function == F::Years { n.checked_mul(12) } else { Some(n) };
+            let months = if function == F::Years {
+                n.checked_mul(12)
+            } else {
+                Some(n)
+            };
             let today = clock.now().date_naive();
             let day = months.and_then(|m| {
                 let step = Months::new(u32::try_from(m.unsigned_abs()).ok()?);
@@ -207,7 +218,9 @@ pub(crate) fn apply<'a>(
                 _ => TimeDelta::try_seconds(n),
             };
             let t = delta.and_then(|d| clock.now().checked_add_signed(d));
-            Value::DateTime(instant(t.ok_or_else(|| invalid(span_of(0), "datetime out of range"))?))
+            Value::DateTime(instant(
+                t.ok_or_else(|| invalid(span_of(0), "datetime out of range"))?,
+            ))
         }
         F::Contains | F::StartsWith | F::EndsWith => Value::Match {
             kind: match function {
@@ -234,7 +247,12 @@ pub(crate) fn apply<'a>(
                 .case_insensitive(case_insensitive)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .map_err(|e| invalid(span_of(0), format!("invalid regular expression: {}", first_line(&e.to_string()))))?;
+                .map_err(|e| {
+                    invalid(
+                        span_of(0),
+                        format!("invalid regular expression: {}", first_line(&e.to_string())),
+                    )
+                })?;
             Value::Regex {
                 pattern,
                 case_insensitive,
@@ -275,7 +293,10 @@ pub(crate) fn apply<'a>(
                 return Err(invalid(span_of(1), "substring() start must be 0 or more"));
             }
             if let Some(l) = len.filter(|l| *l < 0) {
-                return Err(invalid(span_of(2), format!("substring() length must be 0 or more, not {l}")));
+                return Err(invalid(
+                    span_of(2),
+                    format!("substring() length must be 0 or more, not {l}"),
+                ));
             }
             let pieces = s.pieces().skip(start as usize);
             let taken: Vec<Piece> = match len {
@@ -292,7 +313,10 @@ pub(crate) fn apply<'a>(
                 F::Ceiling => d.ceil(),
                 _ => d.floor(),
             };
-            Value::Integer(r.to_i64().ok_or_else(|| invalid(span_of(0), "result out of the integer range"))?)
+            Value::Integer(
+                r.to_i64()
+                    .ok_or_else(|| invalid(span_of(0), "result out of the integer range"))?,
+            )
         }
         F::Cast => {
             let v = next();
@@ -335,11 +359,17 @@ pub(crate) fn apply<'a>(
             let [center] = points[..] else {
                 return Err(invalid(
                     span_of(0),
-                    format!("radius() takes one 'latitude longitude' centre, found {} points", points.len()),
+                    format!(
+                        "radius() takes one 'latitude longitude' centre, found {} points",
+                        points.len()
+                    ),
                 ));
             };
             if !(radius > 0.0 && radius.is_finite()) {
-                return Err(invalid(span_of(1), "radius() needs a radius greater than zero"));
+                return Err(invalid(
+                    span_of(1),
+                    "radius() needs a radius greater than zero",
+                ));
             }
             Value::Shape(Shape::Radius { center, radius })
         }
@@ -371,9 +401,7 @@ fn instant(t: chrono::DateTime<FixedOffset>) -> DateTime {
 }
 
 fn utc(day: Option<NaiveDate>, h: u32, m: u32, s: u32) -> DateTime {
-    let local = day
-        .and_then(|d| d.and_hms_opt(h, m, s))
-        .unwrap_or_default();
+    let local = day.and_then(|d| d.and_hms_opt(h, m, s)).unwrap_or_default();
     DateTime {
         local,
         offset: FixedOffset::east_opt(0),
@@ -456,9 +484,11 @@ fn cast<'a>(v: Value<'a>, target: ValueType, span: Span) -> Result<Value<'a>, Er
         (Value::Integer(i), ValueType::Integer) => Value::Integer(i),
         (Value::Integer(i), ValueType::Decimal) => Value::Decimal(Decimal::from(i)),
         (Value::Integer(i), _) => Value::Character(Text::literal(&i.to_string())),
-        (Value::Decimal(d), ValueType::Integer) => {
-            Value::Integer(d.trunc().to_i64().ok_or_else(|| bad("a decimal this large"))?)
-        }
+        (Value::Decimal(d), ValueType::Integer) => Value::Integer(
+            d.trunc()
+                .to_i64()
+                .ok_or_else(|| bad("a decimal this large"))?,
+        ),
         (Value::Decimal(d), ValueType::Decimal) => Value::Decimal(d),
         (Value::Decimal(d), _) => {
             Value::Character(Text::literal(&super::print::DecimalText(d).to_string()))
@@ -494,7 +524,10 @@ fn shape(function: Function, source: &str, span: Span) -> Result<Shape, Error> {
             if points.len() < 2 {
                 return Err(invalid(
                     span,
-                    format!("linestring() needs at least 2 points, found {}", points.len()),
+                    format!(
+                        "linestring() needs at least 2 points, found {}",
+                        points.len()
+                    ),
                 ));
             }
             Ok(Shape::LineString { points })
@@ -504,7 +537,10 @@ fn shape(function: Function, source: &str, span: Span) -> Result<Shape, Error> {
             let [from, to] = points[..] else {
                 return Err(invalid(
                     span,
-                    format!("rectangle() needs exactly 2 corners, found {}", points.len()),
+                    format!(
+                        "rectangle() needs exactly 2 corners, found {}",
+                        points.len()
+                    ),
                 ));
             };
             Ok(Shape::Rectangle { from, to })
@@ -530,7 +566,10 @@ fn points(source: &str, span: Span) -> Result<Vec<Point>, Error> {
             let (Some(lat), Some(lon), None) = (it.next(), it.next(), it.next()) else {
                 return Err(invalid(
                     span,
-                    format!("expected 'latitude longitude' pairs separated by commas, found '{}'", pair.trim()),
+                    format!(
+                        "expected 'latitude longitude' pairs separated by commas, found '{}'",
+                        pair.trim()
+                    ),
                 ));
             };
             point(lat, lon, span)
@@ -541,7 +580,10 @@ fn points(source: &str, span: Span) -> Result<Vec<Point>, Error> {
 fn point(lat: &str, lon: &str, span: Span) -> Result<Point, Error> {
     let num = |s: &str| s.parse::<f64>().ok().filter(|f| f.is_finite());
     let (Some(la), Some(lo)) = (num(lat), num(lon)) else {
-        return Err(invalid(span, format!("'{lat} {lon}' is not a pair of numbers")));
+        return Err(invalid(
+            span,
+            format!("'{lat} {lon}' is not a pair of numbers"),
+        ));
     };
     if !(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo) {
         return Err(invalid(
@@ -556,7 +598,9 @@ fn point(lat: &str, lon: &str, span: Span) -> Result<Point, Error> {
 /// longitude first; points are returned as (latitude, longitude) like the other functions.
 fn wkt(source: &str, span: Span) -> Result<Shape, Error> {
     let s = source.trim();
-    let open = s.find('(').ok_or_else(|| invalid(span, "WKT needs a geometry such as POLYGON((lon lat, …))"))?;
+    let open = s
+        .find('(')
+        .ok_or_else(|| invalid(span, "WKT needs a geometry such as POLYGON((lon lat, …))"))?;
     let kind = s[..open].trim().to_ascii_uppercase();
     let body = s[open..].trim();
     let strip = |b: &str| -> Option<String> {
@@ -570,7 +614,13 @@ fn wkt(source: &str, span: Span) -> Result<Shape, Error> {
                 let mut it = pair.split_whitespace();
                 match (it.next(), it.next(), it.next()) {
                     (Some(lon), Some(lat), None) => point(lat, lon, span),
-                    _ => Err(invalid(span, format!("WKT coordinates are 'longitude latitude', found '{}'", pair.trim()))),
+                    _ => Err(invalid(
+                        span,
+                        format!(
+                            "WKT coordinates are 'longitude latitude', found '{}'",
+                            pair.trim()
+                        ),
+                    )),
                 }
             })
             .collect()
@@ -579,7 +629,9 @@ fn wkt(source: &str, span: Span) -> Result<Shape, Error> {
     match kind.as_str() {
         "POINT" => {
             let pts = coords(&strip(body).ok_or_else(malformed)?)?;
-            let [point] = pts[..] else { return Err(malformed()) };
+            let [point] = pts[..] else {
+                return Err(malformed());
+            };
             Ok(Shape::Point { point })
         }
         "LINESTRING" => {
@@ -630,8 +682,14 @@ mod tests {
     fn decimal_arithmetic_is_exact() {
         let d = |s: &str| Value::Decimal(s.parse().unwrap());
         let sp = Span::default();
-        assert_eq!(arith(ArithOp::Add, &d("0.1"), &d("0.2"), sp, sp).unwrap(), d("0.3"));
-        assert_eq!(arith(ArithOp::Mod, &d("32.7"), &d("20.7"), sp, sp).unwrap(), d("12.0"));
+        assert_eq!(
+            arith(ArithOp::Add, &d("0.1"), &d("0.2"), sp, sp).unwrap(),
+            d("0.3")
+        );
+        assert_eq!(
+            arith(ArithOp::Mod, &d("32.7"), &d("20.7"), sp, sp).unwrap(),
+            d("12.0")
+        );
         assert_eq!(
             arith(ArithOp::Div, &Value::Integer(7), &d("10.1"), sp, sp).unwrap(),
             d("0.69306930693069306931")
@@ -641,6 +699,52 @@ mod tests {
             Value::Integer(3)
         );
         assert!(arith(ArithOp::Div, &Value::Integer(7), &Value::Integer(0), sp, sp).is_err());
-        assert!(arith(ArithOp::Mul, &Value::Integer(i64::MAX), &Value::Integer(2), sp, sp).is_err());
+        assert!(
+            arith(
+                ArithOp::Mul,
+                &Value::Integer(i64::MAX),
+                &Value::Integer(2),
+                sp,
+                sp
+            )
+            .is_err()
+        );
+    }
+}
+
+/// Folds a constant term (one that names no field) to its value, against `clock`.
+///
+/// The parser already folds every value side; this serves the constant arguments of
+/// field-side calls (`substring(City, 1, 2)`) and callers that build terms by hand.
+pub fn fold<'a>(term: &super::ast::Term<'a>, clock: &Clock) -> Result<Value<'a>, Error> {
+    use super::ast::{Literal, TermKind};
+    match &term.kind {
+        TermKind::Field { .. } => Err(mismatch(term.span, "a field is not a constant")),
+        TermKind::Literal { value } => Ok(match value {
+            Literal::Character(t) => Value::Character(t.clone()),
+            Literal::Integer(i) => Value::Integer(*i),
+            Literal::Decimal(d) => Value::Decimal(*d),
+            Literal::Date(d) => Value::Date(*d),
+            Literal::Time(t) => Value::Time(*t),
+            Literal::DateTime(dt) => Value::DateTime(*dt),
+            Literal::Boolean(b) => Value::Boolean(*b),
+            Literal::Null => Value::Null,
+        }),
+        TermKind::Paren { term } => fold(term, clock),
+        TermKind::Negate { term: inner } => negate(fold(inner, clock)?, term.span),
+        TermKind::Arith(a) => {
+            let lhs = fold(&a.lhs, clock)?;
+            let rhs = fold(&a.rhs, clock)?;
+            arith(a.op, &lhs, &rhs, term.span, a.rhs.span)
+        }
+        TermKind::Call(call) => {
+            let args = call
+                .args
+                .iter()
+                .map(|a| fold(a, clock))
+                .collect::<Result<Vec<_>, _>>()?;
+            let spans: Vec<Span> = call.args.iter().map(|a| a.span).collect();
+            apply(call.function, args, term.span, &spans, clock)
+        }
     }
 }

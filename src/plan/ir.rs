@@ -1,0 +1,487 @@
+//! The plan: a checked, typed condition tree that the SQL compiler and the evaluator consume.
+//!
+//! The plan is deliberately small:
+//! - predicates are positive (`Eq`, `Gt`, `In`, patterns…); `Ne x` is planned as `Not (Eq x)`
+//!   and `Ne NULL` as `Not (IsNull)`. With `Not` the exact complement, two-valued logic
+//!   holds by construction: `Ne` matches missing and null values, `Gt` on null does not.
+//! - values are typed scalars already coerced to the field's type, text already case-folded
+//!   for case-insensitive fields, datetimes resolved to instants;
+//! - every seed rule (name words, phone numbers, implicit `Visible Eq true`) is explicit.
+//!
+//! Multi-valued fields (lists, arrays of objects, object keys) match when any element does;
+//! under `Not` that becomes "no element does".
+
+use std::fmt::{self, Display, Formatter, Write};
+
+use chrono::{NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::phone::PhoneQuery;
+use super::schema::{FieldType, PathStep};
+use crate::syntax::{ArithOp, Function, Span};
+
+/// A planned filter.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    /// The schema it was planned against.
+    pub schema: String,
+    /// The condition tree.
+    pub root: Node,
+    /// `_orderby` keys, in order.
+    pub order_by: Vec<OrderKey>,
+    /// Conditions removed by the `drop` unknown-field policy.
+    pub dropped: Vec<Dropped>,
+    /// The zone of datetimes written without one, and of `date()` on datetime fields.
+    #[serde(serialize_with = "serialize_offset")]
+    pub zone: chrono::FixedOffset,
+}
+
+fn serialize_offset<S: serde::Serializer>(
+    o: &chrono::FixedOffset,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(o)
+}
+
+/// A node of the condition tree.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Node {
+    /// A constant: `true` matches every record (the empty filter), `false` none.
+    Const {
+        /// The constant.
+        value: bool,
+    },
+    /// Every child matches.
+    And {
+        /// The children.
+        children: Vec<Node>,
+    },
+    /// Some child matches.
+    Or {
+        /// The children.
+        children: Vec<Node>,
+    },
+    /// The child does not match (exact complement).
+    Not {
+        /// The negated node.
+        node: Box<Node>,
+    },
+    /// A test of one field-side operand.
+    Test(Box<Test>),
+}
+
+/// One test: an operand and a predicate on it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Test {
+    /// The field side.
+    pub operand: Operand,
+    /// What the operand must satisfy.
+    pub predicate: Predicate,
+    /// The comparison in the filter text this test comes from (empty for implicit tests).
+    pub span: Span,
+    /// Added by a schema rule rather than written (`Visible Eq true`).
+    pub implicit: bool,
+}
+
+/// A resolved field.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldRef {
+    /// Index in the schema's field list.
+    pub index: usize,
+    /// The name as written in filters.
+    pub name: String,
+    /// Where it lives in a record.
+    pub path: Vec<PathStep>,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Whether text comparisons respect case; when false, values in the plan are folded.
+    pub case_sensitive: bool,
+    /// Whether a record may hold several values.
+    pub multi_valued: bool,
+}
+
+/// The field side of a test.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Operand {
+    /// A field's value(s).
+    Field(FieldRef),
+    /// A function of an operand; the other arguments are constants.
+    Call {
+        /// The function.
+        function: Function,
+        /// The operand it applies to.
+        arg: Box<Operand>,
+        /// Its constant arguments.
+        args: Vec<Scalar>,
+    },
+    /// Arithmetic.
+    Arith {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        lhs: Box<Operand>,
+        /// Right operand.
+        rhs: Box<Operand>,
+    },
+    /// Unary minus.
+    Negate {
+        /// The negated operand.
+        arg: Box<Operand>,
+    },
+    /// A constant inside arithmetic.
+    Const {
+        /// The constant.
+        value: Scalar,
+    },
+}
+
+impl Operand {
+    /// The fields the operand reads.
+    pub fn fields(&self) -> Vec<&FieldRef> {
+        let mut out = Vec::new();
+        self.collect_fields(&mut out);
+        out
+    }
+
+    fn collect_fields<'s>(&'s self, out: &mut Vec<&'s FieldRef>) {
+        match self {
+            Operand::Field(f) => out.push(f),
+            Operand::Call { arg, .. } | Operand::Negate { arg } => arg.collect_fields(out),
+            Operand::Arith { lhs, rhs, .. } => {
+                lhs.collect_fields(out);
+                rhs.collect_fields(out);
+            }
+            Operand::Const { .. } => {}
+        }
+    }
+}
+
+/// A typed constant.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Scalar {
+    /// 64-bit integer.
+    Integer(i64),
+    /// Exact decimal (serialized as a string).
+    #[serde(serialize_with = "crate::syntax::value::serialize_decimal")]
+    Decimal(Decimal),
+    /// Text (already folded when the field is case-insensitive).
+    Text(String),
+    /// Boolean.
+    Boolean(bool),
+    /// Calendar date.
+    Date(NaiveDate),
+    /// An instant.
+    DateTime(chrono::DateTime<chrono::Utc>),
+    /// A clock time.
+    Time(NaiveTime),
+}
+
+/// Comparison operators of [`Predicate::Compare`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum CmpOp {
+    /// Equal.
+    Eq,
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Ge,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Le,
+}
+
+impl CmpOp {
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "Eq",
+            CmpOp::Gt => "Gt",
+            CmpOp::Ge => "Ge",
+            CmpOp::Lt => "Lt",
+            CmpOp::Le => "Le",
+        }
+    }
+}
+
+/// A text pattern from wildcards or `contains`/`startswith`/`endswith`.
+///
+/// Text is folded when the field is case-insensitive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "type", content = "text", rename_all = "snake_case")]
+pub enum Pattern {
+    /// The whole value equals the text.
+    Exact(String),
+    /// The value starts with the text (`'abc*'`).
+    Prefix(String),
+    /// The value ends with the text (`'*abc'`).
+    Suffix(String),
+    /// The value contains the text (`'*abc*'`).
+    Contains(String),
+    /// The value consists of the parts in order with anything between (`'a*b*c'`): the first
+    /// part is anchored at the start, the last at the end, and an empty first or last part
+    /// means that end is open.
+    Glob(Vec<String>),
+}
+
+/// What a test's operand must satisfy. All predicates are positive; see the module docs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Predicate {
+    /// One comparison with a scalar (never text: text equality is [`Predicate::Match`]).
+    Compare {
+        /// The operator.
+        op: CmpOp,
+        /// The value.
+        value: Scalar,
+    },
+    /// Equal to one of the values (non-text types).
+    In {
+        /// The values.
+        values: Vec<Scalar>,
+    },
+    /// Between `low` and `high`, inclusive (numbers, dates, times, and text from `range()`).
+    Between {
+        /// Lower bound.
+        low: Scalar,
+        /// Upper bound.
+        high: Scalar,
+    },
+    /// The value is null or missing (`Eq NULL`).
+    IsNull,
+    /// Text matching one of the patterns (`Eq 'Fargo'`, `Eq 'far*','*head'`).
+    Match {
+        /// The patterns (any may match).
+        patterns: Vec<Pattern>,
+    },
+    /// Text matching a regular expression (Rust `regex` syntax).
+    Regex {
+        /// The pattern.
+        pattern: String,
+        /// The `i` flag.
+        case_insensitive: bool,
+    },
+    /// Accounts `Name` rule: some whitespace-separated word of the value matches one of the
+    /// patterns, case-insensitively (patterns are folded).
+    AnyWord {
+        /// The patterns.
+        patterns: Vec<Pattern>,
+    },
+    /// Phone rule: some phone number of the record matches one of the queries by its parts.
+    Phone {
+        /// The queries.
+        numbers: Vec<PhoneQuery>,
+    },
+    /// `all(Field) Eq a,b`: every value is among the field's values.
+    ContainsAll {
+        /// The values (folded text).
+        values: Vec<String>,
+    },
+}
+
+/// An `_orderby` key.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderKey {
+    /// The field.
+    pub field: FieldRef,
+    /// `-Field`.
+    pub descending: bool,
+    /// Where it is in the `_orderby` text.
+    pub span: Span,
+}
+
+/// A condition removed by the `drop` policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    /// Always "Dropped", as the Spark API reports it.
+    pub status: &'static str,
+    /// The unknown field.
+    pub field: String,
+    /// The condition's text.
+    pub condition: String,
+    /// Where the condition is.
+    pub start: usize,
+    /// Where it ends.
+    pub end: usize,
+}
+
+// ---- Display: a readable form for humans ----------------------------------------------
+
+impl Display for Plan {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.root)?;
+        if !self.order_by.is_empty() {
+            f.write_str("\norder by ")?;
+            for (i, k) in self.order_by.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(
+                    f,
+                    "{}{}",
+                    k.field.name,
+                    if k.descending { " desc" } else { "" }
+                )?;
+            }
+        }
+        for d in &self.dropped {
+            write!(f, "\ndropped: {} (unknown field {})", d.condition, d.field)?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Node {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Const { value: true } => f.write_str("(all records)"),
+            Node::Const { value: false } => f.write_str("(no records)"),
+            Node::And { children } => join(f, children, " And "),
+            Node::Or { children } => join(f, children, " Or "),
+            Node::Not { node } => {
+                f.write_str("Not ")?;
+                write_child(f, node)
+            }
+            Node::Test(t) => t.fmt(f),
+        }
+    }
+}
+
+fn join(f: &mut Formatter<'_>, children: &[Node], sep: &str) -> fmt::Result {
+    for (i, c) in children.iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        write_child(f, c)?;
+    }
+    Ok(())
+}
+
+fn write_child(f: &mut Formatter<'_>, n: &Node) -> fmt::Result {
+    match n {
+        Node::And { .. } | Node::Or { .. } => write!(f, "({n})"),
+        _ => n.fmt(f),
+    }
+}
+
+impl Display for Test {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.operand, self.predicate)?;
+        if self.implicit {
+            f.write_str(" [implicit]")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Operand {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Field(field) => f.write_str(&field.name),
+            Operand::Call {
+                function,
+                arg,
+                args,
+            } => {
+                write!(f, "{}({arg}", function.name())?;
+                for a in args {
+                    write!(f, ", {a}")?;
+                }
+                f.write_char(')')
+            }
+            Operand::Arith { op, lhs, rhs } => write!(f, "({lhs} {} {rhs})", op.as_str()),
+            Operand::Negate { arg } => write!(f, "-{arg}"),
+            Operand::Const { value } => value.fmt(f),
+        }
+    }
+}
+
+impl Display for Scalar {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Integer(i) => i.fmt(f),
+            Scalar::Decimal(d) => crate::syntax::print::DecimalText(*d).fmt(f),
+            Scalar::Text(s) => write!(f, "{s:?}"),
+            Scalar::Boolean(b) => b.fmt(f),
+            Scalar::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Scalar::DateTime(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.fZ")),
+            Scalar::Time(t) => write!(f, "{}", t.format("%H:%M:%S%.f")),
+        }
+    }
+}
+
+impl Display for Pattern {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Pattern::Exact(s) => write!(f, "{s:?}"),
+            Pattern::Prefix(s) => write!(f, "startswith {s:?}"),
+            Pattern::Suffix(s) => write!(f, "endswith {s:?}"),
+            Pattern::Contains(s) => write!(f, "contains {s:?}"),
+            Pattern::Glob(parts) => write!(f, "glob {:?}", parts.join("*")),
+        }
+    }
+}
+
+fn list<T: Display>(f: &mut Formatter<'_>, items: &[T]) -> fmt::Result {
+    if let [one] = items {
+        return one.fmt(f);
+    }
+    f.write_char('(')?;
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        it.fmt(f)?;
+    }
+    f.write_char(')')
+}
+
+impl Display for Predicate {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Predicate::Compare { op, value } => write!(f, "{} {value}", op.as_str()),
+            Predicate::In { values } => {
+                f.write_str("In ")?;
+                list(f, values)
+            }
+            Predicate::Between { low, high } => write!(f, "Bt {low}, {high}"),
+            Predicate::IsNull => f.write_str("Is Null"),
+            Predicate::Match { patterns } => {
+                f.write_str("Matches ")?;
+                list(f, patterns)
+            }
+            Predicate::Regex {
+                pattern,
+                case_insensitive,
+            } => write!(
+                f,
+                "Regex {pattern:?}{}",
+                if *case_insensitive { " (i)" } else { "" }
+            ),
+            Predicate::AnyWord { patterns } => {
+                f.write_str("HasWordMatching ")?;
+                list(f, patterns)
+            }
+            Predicate::Phone { numbers } => {
+                f.write_str("HasPhone ")?;
+                list(f, numbers)
+            }
+            Predicate::ContainsAll { values } => {
+                f.write_str("ContainsAll ")?;
+                list(
+                    f,
+                    values
+                        .iter()
+                        .map(|v| format!("{v:?}"))
+                        .collect::<Vec<_>>()
+                        .as_slice(),
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Phone numbers for `"Phones"."Number"` (seed 002): query values and record numbers, split
+//! into parts and compared part by part.
+//!
+//! A query holds at least a prefix and a line number and may hold a country code, an area
+//! code and an extension, in the forms the seed gives: `1 555-555-5555 x555` and
+//! `1 5555555555 x555` (every part but prefix and line optional). Record numbers come in any
+//! common layout (`701-555-1212`, `(701) 555-1212`, `+1 701.555.1212 ext. 12`); their digits
+//! are read the same way.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// The parts of a phone number. Absent parts match anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct PhoneQuery {
+    /// Country code (1 to 3 digits).
+    pub country: Option<String>,
+    /// Area code (3 digits).
+    pub area: Option<String>,
+    /// Prefix (3 digits).
+    pub prefix: String,
+    /// Line number (4 digits).
+    pub line: String,
+    /// Extension (1 to 6 digits).
+    pub extension: Option<String>,
+}
+
+/// The forms a query may take, for error messages.
+pub const PHONE_FORMS: &str = "555-5555, 5555555, 701-555-5555, 7015555555, 1 701-555-5555 or 1 7015555555, each optionally followed by ' x123'";
+
+impl PhoneQuery {
+    /// Parses a query value; `Err` says what is wrong.
+    pub fn parse(value: &str) -> Result<PhoneQuery, String> {
+        let bad = || format!("'{value}' is not a phone number: use {PHONE_FORMS}");
+        let mut words: Vec<&str> = value.split_whitespace().collect();
+        let mut query = PhoneQuery::default();
+        if let Some(last) = words.last() {
+            if let Some(ext) = last.strip_prefix(['x', 'X']) {
+                if !(1..=6).contains(&ext.len()) || !all_digits(ext) {
+                    return Err(bad());
+                }
+                query.extension = Some(ext.to_string());
+                words.pop();
+            }
+        }
+        let number = match words.as_slice() {
+            [n] => *n,
+            [country, n] if (1..=3).contains(&country.len()) && all_digits(country) => {
+                query.country = Some(country.to_string());
+                n
+            }
+            _ => return Err(bad()),
+        };
+        let groups: Vec<&str> = number.split('-').collect();
+        let (area, prefix, line) = match groups.as_slice() {
+            [d] if d.len() == 10 && all_digits(d) => (Some(&d[..3]), &d[3..6], &d[6..]),
+            [d] if d.len() == 7 && all_digits(d) => (None, &d[..3], &d[3..]),
+            [p, l] => (None, *p, *l),
+            [a, p, l] => (Some(*a), *p, *l),
+            _ => return Err(bad()),
+        };
+        let ok = |s: &str, n: usize| s.len() == n && all_digits(s);
+        if !ok(prefix, 3) || !ok(line, 4) || area.is_some_and(|a| !ok(a, 3)) {
+            return Err(bad());
+        }
+        query.area = area.map(str::to_string);
+        query.prefix = prefix.to_string();
+        query.line = line.to_string();
+        if query.country.is_some() && query.area.is_none() {
+            return Err(format!("'{value}': a country code needs an area code too"));
+        }
+        Ok(query)
+    }
+
+    /// Whether a record's phone number matches.
+    pub fn matches(&self, record: &PhoneParts) -> bool {
+        record.prefix == self.prefix
+            && record.line == self.line
+            && self
+                .area
+                .as_ref()
+                .is_none_or(|a| record.area.as_deref() == Some(a))
+            && self
+                .country
+                .as_ref()
+                .is_none_or(|c| record.country.as_deref() == Some(c))
+            && self
+                .extension
+                .as_ref()
+                .is_none_or(|e| record.extension.as_deref() == Some(e))
+    }
+}
+
+impl fmt::Display for PhoneQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = &self.country {
+            write!(f, "{c} ")?;
+        }
+        if let Some(a) = &self.area {
+            write!(f, "{a}-")?;
+        }
+        write!(f, "{}-{}", self.prefix, self.line)?;
+        if let Some(e) = &self.extension {
+            write!(f, " x{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A record's phone number in parts. Numbers with 10 digits get country code 1 (the NANP
+/// numbers the seeds use); 7-digit numbers have no area code.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct PhoneParts {
+    /// Country code.
+    pub country: Option<String>,
+    /// Area code.
+    pub area: Option<String>,
+    /// Prefix.
+    pub prefix: String,
+    /// Line number.
+    pub line: String,
+    /// Extension.
+    pub extension: Option<String>,
+}
+
+impl PhoneParts {
+    /// Reads a record's number: digits before an extension marker (`x`, `ext`, `#`) are the
+    /// number, digits after it the extension. `None` when the digits make no phone number.
+    pub fn parse(number: &str) -> Option<PhoneParts> {
+        let lower = number.to_ascii_lowercase();
+        let cut = ["ext", "x", "#"]
+            .iter()
+            .filter_map(|m| lower.find(m))
+            .min()
+            .unwrap_or(lower.len());
+        let digits: String = number[..cut].chars().filter(char::is_ascii_digit).collect();
+        let ext: String = number[cut..].chars().filter(char::is_ascii_digit).collect();
+        let extension = (!ext.is_empty()).then_some(ext);
+        let n = digits.len();
+        let (country, area, rest) = match n {
+            7 => (None, None, &digits[..]),
+            10 => (
+                Some("1".to_string()),
+                Some(digits[..3].to_string()),
+                &digits[3..],
+            ),
+            11..=13 => (
+                Some(digits[..n - 10].to_string()),
+                Some(digits[n - 10..n - 7].to_string()),
+                &digits[n - 7..],
+            ),
+            _ => return None,
+        };
+        Some(PhoneParts {
+            country,
+            area,
+            prefix: rest[..3].to_string(),
+            line: rest[3..].to_string(),
+            extension,
+        })
+    }
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_forms_parse() {
+        let q = PhoneQuery::parse("1 555-555-5555 x555").unwrap();
+        assert_eq!(
+            (
+                q.country.as_deref(),
+                q.area.as_deref(),
+                q.prefix.as_str(),
+                q.line.as_str(),
+                q.extension.as_deref()
+            ),
+            (Some("1"), Some("555"), "555", "5555", Some("555"))
+        );
+        assert!(PhoneQuery::parse("1 5555555555 x555").is_ok());
+        assert!(PhoneQuery::parse("555-5555").is_ok());
+        assert!(PhoneQuery::parse("5555555").is_ok());
+        assert!(PhoneQuery::parse("701-555-1212").is_ok());
+        for bad in [
+            "555",
+            "55-5555",
+            "(701) 555-1212",
+            "555-5555 x",
+            "abc-defg",
+            "1 555-5555",
+            "",
+        ] {
+            assert!(PhoneQuery::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn records_match_by_parts() {
+        let rec = PhoneParts::parse("(701) 555-1212 ext. 44").unwrap();
+        assert!(PhoneQuery::parse("555-1212").unwrap().matches(&rec));
+        assert!(
+            PhoneQuery::parse("1 701-555-1212 x44")
+                .unwrap()
+                .matches(&rec)
+        );
+        assert!(!PhoneQuery::parse("702-555-1212").unwrap().matches(&rec));
+        assert!(!PhoneQuery::parse("555-1212 x45").unwrap().matches(&rec));
+        let short = PhoneParts::parse("555-1313").unwrap();
+        assert!(PhoneQuery::parse("555-1313").unwrap().matches(&short));
+        assert!(!PhoneQuery::parse("701-555-1313").unwrap().matches(&short));
+        assert!(PhoneParts::parse("12").is_none());
+    }
+}

@@ -1,0 +1,1091 @@
+//! Checks a syntax tree against a schema and lowers it to a [`Plan`].
+//!
+//! Every comparison is checked on its own and every error is collected, so a filter with
+//! three mistakes gets three errors, each with the span of the offending node.
+
+use std::collections::HashSet;
+
+use chrono::{FixedOffset, NaiveDate, TimeZone};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::ir::*;
+use super::phone::{PHONE_FORMS, PhoneQuery};
+use super::schema::{Caller, FieldDef, FieldType, Rule, Schema};
+use super::text::{fold_case, fold_if, pattern_of};
+use crate::error::{Error, ErrorKind};
+use crate::syntax::functions::{Returns, cast_target};
+use crate::syntax::{
+    self, Clock, Comparison, DateTime, Expr, ExprKind, Field, Filter, Function, MatchKind, Op, Rhs,
+    Span, Term, TermKind, Value, ValueType,
+};
+
+/// What to do with conditions on fields the schema does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownFields {
+    /// Report `unknown_field` (the default).
+    #[default]
+    Error,
+    /// Remove the condition, as the Spark API does, and report it as "Dropped".
+    Drop,
+}
+
+/// How to plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Who is searching.
+    pub caller: Caller,
+    /// The unknown-field policy.
+    pub unknown_fields: UnknownFields,
+    /// The zone of datetimes written without one (default UTC).
+    pub zone: FixedOffset,
+    /// The clock for constant arguments of field-side calls (the parser's clock).
+    pub clock: Clock,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            caller: Caller::default(),
+            unknown_fields: UnknownFields::Error,
+            zone: FixedOffset::east_opt(0).expect("UTC"),
+            clock: Clock::System,
+        }
+    }
+}
+
+/// Plans a parsed filter. `source` is the filter text the tree was parsed from.
+pub fn plan(
+    filter: &Filter<'_>,
+    source: &str,
+    schema: &Schema,
+    options: &PlanOptions,
+) -> Result<Plan, Vec<Error>> {
+    let mut planner = Planner {
+        schema,
+        options,
+        source,
+        errors: Vec::new(),
+        dropped: Vec::new(),
+        constrained: HashSet::new(),
+    };
+    let whole = Span::new(0, source.len());
+    if !schema.roles.is_empty() && !schema.roles.contains(&options.caller.role) {
+        let roles: Vec<&str> = schema.roles.iter().map(|r| r.as_str()).collect();
+        planner.errors.push(Error::new(
+            ErrorKind::RoleForbidden,
+            whole,
+            format!(
+                "the {} service cannot be searched with a {} key; it is for {} keys",
+                schema.name,
+                options.caller.role.as_str(),
+                roles.join(", ")
+            ),
+        ));
+    }
+    let root = match &filter.expr {
+        None => Planned::Dropped,
+        Some(e) => planner.expr(e),
+    };
+    planner.check_required(filter, whole);
+    let mut root = match root {
+        Planned::Node(n) => n,
+        Planned::Dropped => Node::Const { value: true },
+    };
+    for test in planner.implicit_tests() {
+        root = match root {
+            Node::Const { value: true } => test,
+            Node::And { mut children } => {
+                children.push(test);
+                Node::And { children }
+            }
+            other => Node::And {
+                children: vec![other, test],
+            },
+        };
+    }
+    if !planner.errors.is_empty() {
+        return Err(planner.errors);
+    }
+    Ok(Plan {
+        schema: schema.name.clone(),
+        root,
+        order_by: Vec::new(),
+        dropped: planner.dropped,
+        zone: options.zone,
+    })
+}
+
+/// Parses and checks `_orderby` text such as `-LastName,FirstName` or `+Name`.
+pub fn order_by(text: &str, schema: &Schema) -> Result<Vec<OrderKey>, Vec<Error>> {
+    let mut keys = Vec::new();
+    let mut errors = Vec::new();
+    let mut offset = 0;
+    for item in text.split(',') {
+        let start = offset + (item.len() - item.trim_start().len());
+        let trimmed = item.trim();
+        offset += item.len() + 1;
+        let span = Span::new(start, start + trimmed.len());
+        let (descending, name) = match trimmed.as_bytes().first() {
+            Some(b'-') => (true, trimmed[1..].trim_start()),
+            Some(b'+') => (false, trimmed[1..].trim_start()),
+            _ => (false, trimmed),
+        };
+        if name.is_empty() {
+            errors.push(Error::new(
+                ErrorKind::Syntax,
+                span,
+                "expected a field name in _orderby, such as -LastName,FirstName",
+            ));
+            continue;
+        }
+        match schema.field_named(name) {
+            None => errors.push(unknown_field(schema, name, span)),
+            Some((index, def)) if def.orderable => keys.push(OrderKey {
+                field: field_ref(index, def),
+                descending,
+                span,
+            }),
+            Some((_, def)) => errors.push(Error::new(
+                ErrorKind::NotOrderable,
+                span,
+                format!("{} cannot be used in _orderby", def.name),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(keys)
+    } else {
+        Err(errors)
+    }
+}
+
+fn unknown_field(schema: &Schema, name: &str, span: Span) -> Error {
+    let hint = match schema.nearest(name) {
+        Some(n) => format!("; did you mean {n}?"),
+        None => String::new(),
+    };
+    Error::new(
+        ErrorKind::UnknownField,
+        span,
+        format!("the {} schema has no field {name}{hint}", schema.name),
+    )
+}
+
+fn field_ref(index: usize, def: &FieldDef) -> FieldRef {
+    FieldRef {
+        index,
+        name: def.name.clone(),
+        path: def.record_path().unwrap_or_default(),
+        ty: def.ty,
+        case_sensitive: def.case_sensitive,
+        multi_valued: def.is_multi_valued(),
+    }
+}
+
+enum Planned {
+    Node(Node),
+    Dropped,
+}
+
+/// The operand of a test and what it yields.
+struct Typed {
+    operand: Operand,
+    ty: ValueType,
+    /// The single field when the operand is a bare field (or `all(Field)`).
+    bare: Option<(usize, bool)>,
+    case_sensitive: bool,
+}
+
+struct Planner<'p> {
+    schema: &'p Schema,
+    options: &'p PlanOptions,
+    source: &'p str,
+    errors: Vec<Error>,
+    dropped: Vec<Dropped>,
+    constrained: HashSet<usize>,
+}
+
+/// A placeholder for a node whose error has been recorded; the plan is discarded.
+fn failed() -> Planned {
+    Planned::Node(Node::Const { value: false })
+}
+
+impl<'p> Planner<'p> {
+    fn expr(&mut self, e: &Expr<'_>) -> Planned {
+        match &e.kind {
+            ExprKind::Or { children } | ExprKind::And { children } => {
+                let mut kept: Vec<Node> = children
+                    .iter()
+                    .filter_map(|c| match self.expr(c) {
+                        Planned::Node(n) => Some(n),
+                        Planned::Dropped => None,
+                    })
+                    .collect();
+                match kept.len() {
+                    0 => Planned::Dropped,
+                    1 => Planned::Node(kept.pop().expect("one child")),
+                    _ if matches!(e.kind, ExprKind::Or { .. }) => {
+                        Planned::Node(Node::Or { children: kept })
+                    }
+                    _ => Planned::Node(Node::And { children: kept }),
+                }
+            }
+            ExprKind::Not { expr } => match self.expr(expr) {
+                Planned::Node(n) => Planned::Node(negate(n)),
+                Planned::Dropped => Planned::Dropped,
+            },
+            ExprKind::Group { expr } => self.expr(expr),
+            ExprKind::Comparison(c) => self.comparison(c, e.span),
+        }
+    }
+
+    fn error(&mut self, kind: ErrorKind, span: Span, message: impl Into<String>) -> Planned {
+        self.errors.push(Error::new(kind, span, message));
+        failed()
+    }
+
+    // ---- the field side ---------------------------------------------------------------
+
+    /// Resolves a field; `Ok(None)` when it is unknown and dropped.
+    fn field(
+        &mut self,
+        field: &Field<'_>,
+        span: Span,
+    ) -> Result<Option<(usize, &'p FieldDef)>, ()> {
+        let Some((index, def)) = self.schema.field(field) else {
+            if self.options.unknown_fields == UnknownFields::Drop {
+                return Ok(None);
+            }
+            self.errors
+                .push(unknown_field(self.schema, &field.to_string(), span));
+            return Err(());
+        };
+        if !def.searchable {
+            self.errors.push(Error::new(
+                ErrorKind::NotSearchable,
+                span,
+                format!(
+                    "{} cannot be searched in the {} service",
+                    def.name, self.schema.name
+                ),
+            ));
+            return Err(());
+        }
+        if let Err(who) = self.options.caller.may_search(&def.access) {
+            self.errors.push(Error::new(
+                ErrorKind::RoleForbidden,
+                span,
+                format!("{} cannot be searched with this key: {who}", def.name),
+            ));
+            return Err(());
+        }
+        self.constrained.insert(index);
+        Ok(Some((index, def)))
+    }
+
+    /// Plans the field side. `Ok(None)`: an unknown field was dropped. `Err(())`: an error
+    /// was recorded.
+    fn operand(&mut self, term: &Term<'_>) -> Result<Option<Typed>, ()> {
+        match &term.kind {
+            TermKind::Field { field } => {
+                let Some((index, def)) = self.field(field, term.span)? else {
+                    return Ok(None);
+                };
+                Ok(Some(Typed {
+                    operand: Operand::Field(field_ref(index, def)),
+                    ty: value_type_of(def.ty),
+                    bare: Some((index, def.is_multi_valued())),
+                    case_sensitive: def.case_sensitive,
+                }))
+            }
+            TermKind::Paren { term } => self.operand(term),
+            TermKind::Literal { .. } => {
+                let value = self.fold(term)?;
+                let ty = value.value_type();
+                let scalar = self.plain_scalar(&value, term.span)?;
+                Ok(Some(Typed {
+                    operand: Operand::Const { value: scalar },
+                    ty,
+                    bare: None,
+                    case_sensitive: true,
+                }))
+            }
+            TermKind::Negate { term: inner } => {
+                let Some(t) = self.operand(inner)? else {
+                    return Ok(None);
+                };
+                self.single_valued(&t, inner.span)?;
+                self.numeric(&t, inner.span, "-")?;
+                Ok(Some(Typed {
+                    operand: Operand::Negate {
+                        arg: Box::new(t.operand),
+                    },
+                    ty: t.ty,
+                    bare: None,
+                    case_sensitive: true,
+                }))
+            }
+            TermKind::Arith(a) => {
+                let (lhs, rhs) = (self.operand(&a.lhs), self.operand(&a.rhs));
+                let (Some(lhs), Some(rhs)) = (lhs?, rhs?) else {
+                    return Ok(None);
+                };
+                for (t, span) in [(&lhs, a.lhs.span), (&rhs, a.rhs.span)] {
+                    self.single_valued(t, span)?;
+                    self.numeric(t, span, a.op.as_str())?;
+                }
+                let ty = if lhs.ty == ValueType::Integer && rhs.ty == ValueType::Integer {
+                    ValueType::Integer
+                } else {
+                    ValueType::Decimal
+                };
+                Ok(Some(Typed {
+                    operand: Operand::Arith {
+                        op: a.op,
+                        lhs: Box::new(lhs.operand),
+                        rhs: Box::new(rhs.operand),
+                    },
+                    ty,
+                    bare: None,
+                    case_sensitive: true,
+                }))
+            }
+            TermKind::Call(call) => {
+                let Some(first) = call.args.first() else {
+                    return self.error_unit(term.span, "a field-side call needs a field argument");
+                };
+                let Some(arg) = self.operand(first)? else {
+                    return Ok(None);
+                };
+                let function = call.function;
+                let sig = function.signature();
+                if function == Function::All {
+                    if !matches!(arg.bare, Some((_, true))) {
+                        self.errors.push(Error::new(
+                            ErrorKind::TypeMismatch,
+                            first.span,
+                            "all() takes a field that holds several values, such as Tags",
+                        ));
+                        return Err(());
+                    }
+                } else {
+                    self.single_valued(&arg, first.span)?;
+                    let accepted = sig.args.first().copied().unwrap_or(&[]);
+                    if !accepted.contains(&arg.ty) {
+                        let names: Vec<&str> = accepted.iter().map(|t| t.as_str()).collect();
+                        self.errors.push(Error::new(
+                            ErrorKind::TypeMismatch,
+                            first.span,
+                            format!(
+                                "{}() takes {}, but {} is {}",
+                                function.name(),
+                                names.join(" or "),
+                                self.text(first.span),
+                                arg.ty.as_str()
+                            ),
+                        ));
+                        return Err(());
+                    }
+                }
+                let mut args = Vec::new();
+                let mut cast_to = None;
+                for rest in &call.args[1..] {
+                    let value = self.fold(rest)?;
+                    if function == Function::Cast {
+                        if let Value::Character(t) = &value {
+                            cast_to = cast_target(&t.value());
+                        }
+                    }
+                    args.push(self.plain_scalar(&value, rest.span)?);
+                }
+                let ty = match sig.returns {
+                    Returns::Fixed(t) => t,
+                    Returns::CastTarget => cast_to.unwrap_or(ValueType::Character),
+                    Returns::FieldType => arg.ty,
+                };
+                let bare = if function == Function::All {
+                    arg.bare
+                } else {
+                    None
+                };
+                Ok(Some(Typed {
+                    operand: Operand::Call {
+                        function,
+                        arg: Box::new(arg.operand),
+                        args,
+                    },
+                    ty,
+                    bare,
+                    case_sensitive: match function {
+                        // Case functions make the comparison's case explicit.
+                        Function::ToLower | Function::ToUpper => true,
+                        _ => arg.case_sensitive,
+                    },
+                }))
+            }
+        }
+    }
+
+    fn error_unit<T>(&mut self, span: Span, message: &str) -> Result<T, ()> {
+        self.errors
+            .push(Error::new(ErrorKind::TypeMismatch, span, message));
+        Err(())
+    }
+
+    fn single_valued(&mut self, t: &Typed, span: Span) -> Result<(), ()> {
+        if let Operand::Field(f) = &t.operand {
+            if f.multi_valued {
+                let message = format!(
+                    "{} holds several values; functions and arithmetic need a field with one value",
+                    f.name
+                );
+                return self.error_unit(span, &message);
+            }
+        }
+        Ok(())
+    }
+
+    fn numeric(&mut self, t: &Typed, span: Span, op: &str) -> Result<(), ()> {
+        if !t.ty.is_numeric() {
+            let message = format!(
+                "{op} needs numbers, but {} is {}",
+                self.text(span),
+                t.ty.as_str()
+            );
+            return self.error_unit(span, &message);
+        }
+        Ok(())
+    }
+
+    fn fold<'a>(&mut self, term: &Term<'a>) -> Result<Value<'a>, ()> {
+        syntax::value::fold(term, &self.options.clock).map_err(|e| self.errors.push(e))
+    }
+
+    fn text(&self, span: Span) -> &'p str {
+        self.source.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// A constant inside an operand (arithmetic, call arguments), without coercion.
+    fn plain_scalar(&mut self, value: &Value<'_>, span: Span) -> Result<Scalar, ()> {
+        Ok(match value {
+            Value::Integer(i) => Scalar::Integer(*i),
+            Value::Decimal(d) => Scalar::Decimal(*d),
+            Value::Character(t) => Scalar::Text(t.value().into_owned()),
+            Value::Boolean(b) => Scalar::Boolean(*b),
+            Value::Date(d) => Scalar::Date(*d),
+            Value::Time(t) => Scalar::Time(*t),
+            Value::DateTime(dt) => Scalar::DateTime(self.instant(dt)),
+            other => {
+                let message = format!(
+                    "a {} value cannot be used here",
+                    other.value_type().as_str()
+                );
+                return self.error_unit(span, &message);
+            }
+        })
+    }
+
+    fn instant(&self, dt: &DateTime) -> chrono::DateTime<chrono::Utc> {
+        let offset = dt.offset.unwrap_or(self.options.zone);
+        match offset.from_local_datetime(&dt.local) {
+            chrono::LocalResult::Single(t) => t.to_utc(),
+            _ => dt.local.and_utc(),
+        }
+    }
+
+    fn local_date(&self, dt: &DateTime) -> NaiveDate {
+        match dt.offset {
+            None => dt.local.date(),
+            Some(_) => self
+                .instant(dt)
+                .with_timezone(&self.options.zone)
+                .date_naive(),
+        }
+    }
+
+    // ---- comparisons ------------------------------------------------------------------
+
+    fn comparison(&mut self, c: &Comparison<'_>, span: Span) -> Planned {
+        let typed = match self.operand(&c.lhs) {
+            Err(()) => return failed(),
+            Ok(None) => {
+                self.drop_condition(&c.lhs, span);
+                return Planned::Dropped;
+            }
+            Ok(Some(t)) => t,
+        };
+        // Field-level operator restrictions ("Eq only").
+        for field in typed.operand.fields() {
+            let def = &self.schema.fields[field.index];
+            if !def.allows(c.op) {
+                let ops: Vec<&str> = def.operators.iter().flatten().map(|o| o.as_str()).collect();
+                return self.error(
+                    ErrorKind::OperatorNotAllowed,
+                    span,
+                    format!(
+                        "{} takes only {}, not {}",
+                        def.name,
+                        ops.join(", "),
+                        c.op.as_str()
+                    ),
+                );
+            }
+        }
+        if !c.op.is_equality() && !typed.ty.is_ordered() {
+            return self.error(
+                ErrorKind::OperatorNotAllowed,
+                span,
+                format!(
+                    "{} compares numbers, dates, times and datetimes; {} is {}",
+                    c.op.as_str(),
+                    self.text(c.lhs.span),
+                    typed.ty.as_str()
+                ),
+            );
+        }
+        let node = match &c.rhs {
+            Rhs::Single { value } => self.single(&typed, c.op, &value.value, value.term.span, span),
+            Rhs::List { items } => {
+                let values: Vec<(&Value<'_>, Span)> =
+                    items.iter().map(|i| (&i.value, i.term.span)).collect();
+                self.list(&typed, &values, span)
+            }
+            Rhs::Range { low, high } => self.range(&typed, low, high, span),
+        };
+        let Some(node) = node else {
+            return failed();
+        };
+        Planned::Node(if c.op == Op::Ne { negate(node) } else { node })
+    }
+
+    fn drop_condition(&mut self, lhs: &Term<'_>, span: Span) {
+        let field = first_field(lhs).map(|f| f.to_string()).unwrap_or_default();
+        self.dropped.push(Dropped {
+            status: "Dropped",
+            field,
+            condition: self.text(span).to_string(),
+            start: span.start,
+            end: span.end,
+        });
+    }
+
+    fn test(&self, typed: &Typed, predicate: Predicate, span: Span) -> Node {
+        Node::Test(Box::new(Test {
+            operand: typed.operand.clone(),
+            predicate,
+            span,
+            implicit: false,
+        }))
+    }
+
+    /// `Eq`/`Ne`/`Gt`… with one value. `Ne` is planned as `Eq` here and negated by the
+    /// caller.
+    fn single(
+        &mut self,
+        typed: &Typed,
+        op: Op,
+        value: &Value<'_>,
+        vspan: Span,
+        span: Span,
+    ) -> Option<Node> {
+        if matches!(value, Value::Null) {
+            return Some(self.test(typed, Predicate::IsNull, span));
+        }
+        let is_all = matches!(
+            typed.operand,
+            Operand::Call {
+                function: Function::All,
+                ..
+            }
+        );
+        if is_all
+            || self.rule(typed) == Some(Rule::Phone)
+            || self.rule(typed) == Some(Rule::NameWords)
+        {
+            return self.list(typed, &[(value, vspan)], span);
+        }
+        match value {
+            Value::Character(_) | Value::Match { .. } => {
+                let pattern = self.pattern(typed, value, vspan)?;
+                Some(self.test(
+                    typed,
+                    Predicate::Match {
+                        patterns: vec![pattern],
+                    },
+                    span,
+                ))
+            }
+            Value::Regex {
+                pattern,
+                case_insensitive,
+            } => {
+                self.expect_text(typed, value, vspan)?;
+                Some(self.test(
+                    typed,
+                    Predicate::Regex {
+                        pattern: pattern.to_string(),
+                        case_insensitive: *case_insensitive,
+                    },
+                    span,
+                ))
+            }
+            Value::CharRange { low, high } => {
+                self.expect_text(typed, value, vspan)?;
+                let (low, high) = (
+                    fold_if(low, typed.case_sensitive),
+                    fold_if(high, typed.case_sensitive),
+                );
+                Some(self.test(
+                    typed,
+                    Predicate::Between {
+                        low: Scalar::Text(low),
+                        high: Scalar::Text(high),
+                    },
+                    span,
+                ))
+            }
+            _ => {
+                let cmp = match op {
+                    Op::Eq | Op::Ne => CmpOp::Eq,
+                    Op::Gt => CmpOp::Gt,
+                    Op::Ge => CmpOp::Ge,
+                    Op::Lt => CmpOp::Lt,
+                    Op::Le => CmpOp::Le,
+                    Op::Bt => unreachable!("Bt has a range"),
+                };
+                let (operand, scalar) = self.coerce(typed, value, vspan)?;
+                Some(compare(operand, cmp, scalar, span))
+            }
+        }
+    }
+
+    fn rule(&self, typed: &Typed) -> Option<Rule> {
+        match &typed.operand {
+            Operand::Field(f) => self.schema.fields[f.index].rule,
+            _ => None,
+        }
+    }
+
+    /// `Eq a,b,…` (and single values of rule fields).
+    fn list(&mut self, typed: &Typed, values: &[(&Value<'_>, Span)], span: Span) -> Option<Node> {
+        if let Operand::Call {
+            function: Function::All,
+            ..
+        } = typed.operand
+        {
+            let mut texts = Vec::new();
+            for (v, vspan) in values {
+                match v {
+                    Value::Character(t) if !t.has_wildcard() => {
+                        texts.push(fold_if(&t.value(), typed.case_sensitive))
+                    }
+                    _ => {
+                        self.errors.push(Error::new(
+                            ErrorKind::TypeMismatch,
+                            *vspan,
+                            "all() compares with plain character values (no wildcards)",
+                        ));
+                        return None;
+                    }
+                }
+            }
+            return Some(self.test(typed, Predicate::ContainsAll { values: texts }, span));
+        }
+        match self.rule(typed) {
+            Some(Rule::Phone) => {
+                let mut numbers = Vec::new();
+                for (v, vspan) in values {
+                    let query = match v {
+                        Value::Character(t) if !t.has_wildcard() => PhoneQuery::parse(&t.value()),
+                        Value::Character(_) => Err(format!(
+                            "phone numbers take no wildcards: use {PHONE_FORMS}"
+                        )),
+                        other => Err(format!(
+                            "a phone number is character data, not {}",
+                            other.value_type().as_str()
+                        )),
+                    };
+                    match query {
+                        Ok(q) => numbers.push(q),
+                        Err(message) => {
+                            self.errors
+                                .push(Error::new(ErrorKind::InvalidValue, *vspan, message));
+                            return None;
+                        }
+                    }
+                }
+                return Some(self.test(typed, Predicate::Phone { numbers }, span));
+            }
+            Some(Rule::NameWords) => {
+                let texts: Vec<_> = values
+                    .iter()
+                    .filter_map(|(v, _)| match v {
+                        Value::Character(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect();
+                let applies = texts.len() == values.len()
+                    && texts.iter().any(|t| t.has_wildcard())
+                    && !texts
+                        .iter()
+                        .any(|t| t.value().chars().any(char::is_whitespace));
+                if applies {
+                    let patterns = texts.iter().map(|t| pattern_of(t, false)).collect();
+                    return Some(self.test(typed, Predicate::AnyWord { patterns }, span));
+                }
+            }
+            None => {}
+        }
+        let textual = values
+            .iter()
+            .all(|(v, _)| matches!(v, Value::Character(_) | Value::Match { .. }));
+        if textual {
+            let mut patterns = Vec::new();
+            for (v, vspan) in values {
+                patterns.push(self.pattern(typed, v, *vspan)?);
+            }
+            return Some(self.test(typed, Predicate::Match { patterns }, span));
+        }
+        // Non-text lists become one In; values that coercion rules out are left out.
+        let mut scalars = Vec::new();
+        let mut operand = None;
+        for (v, vspan) in values {
+            if matches!(v, Value::Regex { .. } | Value::CharRange { .. }) {
+                self.errors.push(Error::new(
+                    ErrorKind::TypeMismatch,
+                    *vspan,
+                    "regex() and range() cannot be list items",
+                ));
+                return None;
+            }
+            let (op, scalar) = self.coerce(typed, v, *vspan)?;
+            operand = Some(op);
+            if let Some(s) = scalar.exact() {
+                scalars.push(s);
+            }
+        }
+        let operand = operand.unwrap_or_else(|| typed.operand.clone());
+        Some(match scalars.len() {
+            0 => Node::Const { value: false },
+            1 => compare(operand, CmpOp::Eq, Coerced::Exact(scalars.remove(0)), span),
+            _ => Node::Test(Box::new(Test {
+                operand,
+                predicate: Predicate::In { values: scalars },
+                span,
+                implicit: false,
+            })),
+        })
+    }
+
+    fn range(
+        &mut self,
+        typed: &Typed,
+        low: &syntax::Constant<'_>,
+        high: &syntax::Constant<'_>,
+        span: Span,
+    ) -> Option<Node> {
+        let (operand, lo) = self.coerce(typed, &low.value, low.term.span)?;
+        let (_, hi) = self.coerce(typed, &high.value, high.term.span)?;
+        let lo = match lo {
+            Coerced::Exact(s) => s,
+            Coerced::Between(_, up) => up,
+            Coerced::Beyond(true) => return Some(Node::Const { value: false }),
+            Coerced::Beyond(false) => Scalar::Integer(i64::MIN),
+        };
+        let hi = match hi {
+            Coerced::Exact(s) => s,
+            Coerced::Between(down, _) => down,
+            Coerced::Beyond(false) => return Some(Node::Const { value: false }),
+            Coerced::Beyond(true) => Scalar::Integer(i64::MAX),
+        };
+        Some(Node::Test(Box::new(Test {
+            operand,
+            predicate: Predicate::Between { low: lo, high: hi },
+            span,
+            implicit: false,
+        })))
+    }
+
+    fn expect_text(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) -> Option<()> {
+        if typed.ty == ValueType::Character {
+            return Some(());
+        }
+        self.mismatch(typed, value, vspan);
+        None
+    }
+
+    fn mismatch(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) {
+        let what = match &typed.operand {
+            Operand::Field(f) => f.name.clone(),
+            _ => "the left side".to_string(),
+        };
+        self.errors.push(Error::new(
+            ErrorKind::TypeMismatch,
+            vspan,
+            format!(
+                "type mismatch: {what} is {}, but {} is {}",
+                typed.ty.as_str(),
+                self.text(vspan),
+                value.value_type().as_str()
+            ),
+        ));
+    }
+
+    /// A text value as a pattern, checked against the field's listed values.
+    fn pattern(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) -> Option<Pattern> {
+        self.expect_text(typed, value, vspan)?;
+        let cs = typed.case_sensitive;
+        let pattern = match value {
+            Value::Character(t) => pattern_of(t, cs),
+            Value::Match { kind, text } => {
+                let text = fold_if(text, cs);
+                match kind {
+                    MatchKind::Contains => Pattern::Contains(text),
+                    MatchKind::StartsWith => Pattern::Prefix(text),
+                    MatchKind::EndsWith => Pattern::Suffix(text),
+                }
+            }
+            _ => unreachable!("callers pass text"),
+        };
+        if let (Pattern::Exact(s), Some((index, _))) = (&pattern, typed.bare) {
+            let def = &self.schema.fields[index];
+            if let Some(allowed) = &def.values {
+                if !allowed.iter().any(|a| fold_case(a) == fold_case(s)) {
+                    self.errors.push(Error::new(
+                        ErrorKind::InvalidValue,
+                        vspan,
+                        format!(
+                            "{} is one of {}; {} is not",
+                            def.name,
+                            allowed.join(", "),
+                            self.text(vspan)
+                        ),
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(pattern)
+    }
+
+    /// Coerces a non-text value to the operand's type. Returns the operand to test (a
+    /// datetime field compared with a date is tested through `date()`) and the value.
+    fn coerce(
+        &mut self,
+        typed: &Typed,
+        value: &Value<'_>,
+        vspan: Span,
+    ) -> Option<(Operand, Coerced)> {
+        use ValueType as T;
+        let same = typed.operand.clone();
+        let coerced = match (typed.ty, value) {
+            (T::Integer, Value::Integer(i)) => Coerced::Exact(Scalar::Integer(*i)),
+            (T::Integer, Value::Decimal(d)) => integer_bounds(*d),
+            (T::Decimal, Value::Integer(i)) => Coerced::Exact(Scalar::Decimal(Decimal::from(*i))),
+            (T::Decimal, Value::Decimal(d)) => Coerced::Exact(Scalar::Decimal(*d)),
+            (T::Boolean, Value::Boolean(b)) => Coerced::Exact(Scalar::Boolean(*b)),
+            (T::Date, Value::Date(d)) => Coerced::Exact(Scalar::Date(*d)),
+            (T::Date, Value::DateTime(dt)) => Coerced::Exact(Scalar::Date(self.local_date(dt))),
+            (T::DateTime, Value::DateTime(dt)) => {
+                Coerced::Exact(Scalar::DateTime(self.instant(dt)))
+            }
+            (T::DateTime, Value::Date(d)) => {
+                // A date against a datetime field compares the calendar day (in the zone).
+                let operand = Operand::Call {
+                    function: Function::Date,
+                    arg: Box::new(same),
+                    args: Vec::new(),
+                };
+                return Some((operand, Coerced::Exact(Scalar::Date(*d))));
+            }
+            (T::Time, Value::Time(t)) => Coerced::Exact(Scalar::Time(*t)),
+            _ => {
+                self.mismatch(typed, value, vspan);
+                return None;
+            }
+        };
+        Some((same, coerced))
+    }
+
+    // ---- whole-filter rules -------------------------------------------------------------
+
+    fn check_required(&mut self, filter: &Filter<'_>, whole: Span) {
+        let mut conjuncts = Vec::new();
+        if let Some(e) = &filter.expr {
+            top_level_conjuncts(e, &mut conjuncts);
+        }
+        for (index, def) in self.schema.fields.iter().enumerate() {
+            if !def.required {
+                continue;
+            }
+            let satisfied = conjuncts.iter().any(|c| {
+                c.op == Op::Eq
+                    && matches!(&c.lhs.kind, TermKind::Field { field }
+                        if self.schema.field(field).is_some_and(|(i, _)| i == index))
+            });
+            if !satisfied {
+                let values = match &def.values {
+                    Some(v) => format!(" (one of {})", v.join(", ")),
+                    None => String::new(),
+                };
+                let example = def
+                    .values
+                    .as_ref()
+                    .and_then(|v| v.first())
+                    .map_or("…", String::as_str);
+                self.errors.push(Error::new(
+                    ErrorKind::RequiredFieldMissing,
+                    whole,
+                    format!(
+                        "the {} service requires {}{values} in every filter, joined with And at the top level: {} Eq '{example}' And …",
+                        self.schema.name, def.name, def.name
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn implicit_tests(&self) -> Vec<Node> {
+        let mut out = Vec::new();
+        for (index, def) in self.schema.fields.iter().enumerate() {
+            let Some(value) = &def.implicit_eq else {
+                continue;
+            };
+            if self.constrained.contains(&index) {
+                continue;
+            }
+            let field = field_ref(index, def);
+            let predicate = match value {
+                serde_json::Value::Bool(b) => Predicate::Compare {
+                    op: CmpOp::Eq,
+                    value: Scalar::Boolean(*b),
+                },
+                serde_json::Value::Number(n) => Predicate::Compare {
+                    op: CmpOp::Eq,
+                    value: n.as_i64().map(Scalar::Integer).unwrap_or_else(|| {
+                        Scalar::Decimal(n.to_string().parse().unwrap_or_default())
+                    }),
+                },
+                other => Predicate::Match {
+                    patterns: vec![Pattern::Exact(fold_if(
+                        other.as_str().unwrap_or_default(),
+                        def.case_sensitive,
+                    ))],
+                },
+            };
+            out.push(Node::Test(Box::new(Test {
+                operand: Operand::Field(field),
+                predicate,
+                span: Span::default(),
+                implicit: true,
+            })));
+        }
+        out
+    }
+}
+
+/// A value coerced to an integer operand may fall between integers or outside i64.
+enum Coerced {
+    /// The value as it is.
+    Exact(Scalar),
+    /// A decimal strictly between two integers: (floor, ceiling).
+    Between(Scalar, Scalar),
+    /// Beyond the integer range: above (`true`) or below.
+    Beyond(bool),
+}
+
+impl Coerced {
+    fn exact(self) -> Option<Scalar> {
+        match self {
+            Coerced::Exact(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+fn integer_bounds(d: Decimal) -> Coerced {
+    if d.fract().is_zero() {
+        return match d.to_i64() {
+            Some(i) => Coerced::Exact(Scalar::Integer(i)),
+            None => Coerced::Beyond(d.is_sign_positive()),
+        };
+    }
+    match (d.floor().to_i64(), d.ceil().to_i64()) {
+        (Some(f), Some(c)) => Coerced::Between(Scalar::Integer(f), Scalar::Integer(c)),
+        _ => Coerced::Beyond(d.is_sign_positive()),
+    }
+}
+
+/// `operand op value` for an integer operand compared with a decimal: `x > 2.5` is
+/// `x > 2`, `x Eq 2.5` matches nothing, and so on, exactly.
+fn compare(operand: Operand, op: CmpOp, value: Coerced, span: Span) -> Node {
+    let (op, value) = match value {
+        Coerced::Exact(v) => (op, v),
+        Coerced::Between(floor, ceil) => match op {
+            CmpOp::Eq => return Node::Const { value: false },
+            CmpOp::Gt => (CmpOp::Gt, floor),
+            CmpOp::Ge => (CmpOp::Ge, ceil),
+            CmpOp::Lt => (CmpOp::Lt, ceil),
+            CmpOp::Le => (CmpOp::Le, floor),
+        },
+        Coerced::Beyond(above) => match (op, above) {
+            (CmpOp::Eq, _) | (CmpOp::Gt | CmpOp::Ge, true) | (CmpOp::Lt | CmpOp::Le, false) => {
+                return Node::Const { value: false };
+            }
+            // Every non-null value.
+            (_, true) => (CmpOp::Le, Scalar::Integer(i64::MAX)),
+            (_, false) => (CmpOp::Ge, Scalar::Integer(i64::MIN)),
+        },
+    };
+    Node::Test(Box::new(Test {
+        operand,
+        predicate: Predicate::Compare { op, value },
+        span,
+        implicit: false,
+    }))
+}
+
+/// `Not`, simplifying constants and double negation.
+fn negate(node: Node) -> Node {
+    match node {
+        Node::Const { value } => Node::Const { value: !value },
+        Node::Not { node } => *node,
+        other => Node::Not {
+            node: Box::new(other),
+        },
+    }
+}
+
+fn value_type_of(ty: FieldType) -> ValueType {
+    match ty {
+        FieldType::Character | FieldType::CharacterList | FieldType::Object => ValueType::Character,
+        FieldType::Integer => ValueType::Integer,
+        FieldType::Decimal => ValueType::Decimal,
+        FieldType::Boolean => ValueType::Boolean,
+        FieldType::Date => ValueType::Date,
+        FieldType::Datetime => ValueType::DateTime,
+        FieldType::Time => ValueType::Time,
+    }
+}
+
+fn first_field<'t, 'a>(term: &'t Term<'a>) -> Option<&'t Field<'a>> {
+    match &term.kind {
+        TermKind::Field { field } => Some(field),
+        TermKind::Literal { .. } => None,
+        TermKind::Call(c) => c.args.iter().find_map(first_field),
+        TermKind::Negate { term } | TermKind::Paren { term } => first_field(term),
+        TermKind::Arith(a) => first_field(&a.lhs).or_else(|| first_field(&a.rhs)),
+    }
+}
+
+/// The comparisons joined by `And` at the top of the filter (groups are transparent).
+fn top_level_conjuncts<'e, 'a>(e: &'e Expr<'a>, out: &mut Vec<&'e Comparison<'a>>) {
+    match &e.kind {
+        ExprKind::And { children } => children.iter().for_each(|c| top_level_conjuncts(c, out)),
+        ExprKind::Group { expr } => top_level_conjuncts(expr, out),
+        ExprKind::Comparison(c) => out.push(c),
+        _ => {}
+    }
+}

@@ -1,0 +1,137 @@
+//! Case folding and wildcard patterns: the one definition every back end shares.
+
+use std::borrow::Cow;
+
+use unicase::UniCase;
+
+use super::ir::Pattern;
+use crate::syntax::{Piece, Text};
+
+/// Unicode full case folding (per character, as `unicase` compares). The evaluator folds
+/// record values with this, and the SQL back ends store the same folding in shadow columns,
+/// so case-insensitive matches agree everywhere.
+pub fn fold_case(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(UniCase::unicode(s).to_folded_case())
+    }
+}
+
+/// Folds when the field is case-insensitive.
+pub fn fold_if(s: &str, case_sensitive: bool) -> String {
+    if case_sensitive {
+        s.to_string()
+    } else {
+        fold_case(s).into_owned()
+    }
+}
+
+/// The pattern a character value stands for: wildcards are the unescaped stars.
+pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
+    let mut parts: Vec<String> = vec![String::new()];
+    for piece in text.pieces() {
+        match piece {
+            Piece::Char(c) => parts.last_mut().expect("one part").push(c),
+            Piece::Wildcard => parts.push(String::new()),
+        }
+    }
+    // Runs of stars are one star.
+    let last = parts.len() - 1;
+    let mut collapsed: Vec<String> = Vec::with_capacity(parts.len());
+    for (i, p) in parts.into_iter().enumerate() {
+        if p.is_empty() && i != 0 && i != last {
+            continue;
+        }
+        collapsed.push(fold_if(&p, case_sensitive));
+    }
+    let parts = collapsed;
+    match parts.as_slice() {
+        [one] => Pattern::Exact(one.clone()),
+        [a, b] if b.is_empty() => Pattern::Prefix(a.clone()),
+        [a, b] if a.is_empty() => Pattern::Suffix(b.clone()),
+        [a, m, b] if a.is_empty() && b.is_empty() => Pattern::Contains(m.clone()),
+        [a, b] if a.is_empty() && b.is_empty() => Pattern::Prefix(String::new()),
+        _ => Pattern::Glob(parts),
+    }
+}
+
+impl Pattern {
+    /// Whether `value` (already folded when the pattern is) matches.
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            Pattern::Exact(s) => value == s,
+            Pattern::Prefix(s) => value.starts_with(s.as_str()),
+            Pattern::Suffix(s) => value.ends_with(s.as_str()),
+            Pattern::Contains(s) => value.contains(s.as_str()),
+            Pattern::Glob(parts) => glob_matches(parts, value),
+        }
+    }
+}
+
+/// `parts[0]` anchored at the start, the last part at the end, the middle ones in order,
+/// leftmost first (which is optimal for `*`-only globs).
+pub fn glob_matches(parts: &[String], value: &str) -> bool {
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return true;
+    };
+    if parts.len() == 1 {
+        return value == first;
+    }
+    // Strip both anchors first so that they never overlap.
+    let Some(rest) = value.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some(mut rest) = rest.strip_suffix(last.as_str()) else {
+        return false;
+    };
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle.as_str()) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pat(src: &str) -> Pattern {
+        pattern_of(&Text::from_source(src), false)
+    }
+
+    #[test]
+    fn wildcards_become_patterns() {
+        assert_eq!(pat("Abc"), Pattern::Exact("abc".into()));
+        assert_eq!(pat("abc*"), Pattern::Prefix("abc".into()));
+        assert_eq!(pat("*abc"), Pattern::Suffix("abc".into()));
+        assert_eq!(pat("*abc*"), Pattern::Contains("abc".into()));
+        assert_eq!(pat("**abc**"), Pattern::Contains("abc".into()));
+        assert_eq!(pat("*"), Pattern::Prefix(String::new()));
+        assert_eq!(pat(r"a\*"), Pattern::Exact("a*".into()));
+        assert_eq!(pat(r"a\\*"), Pattern::Prefix("a\\".into()));
+        assert_eq!(pat("a*c"), Pattern::Glob(vec!["a".into(), "c".into()]));
+        assert_eq!(
+            pat("*a*c"),
+            Pattern::Glob(vec!["".into(), "a".into(), "c".into()])
+        );
+    }
+
+    #[test]
+    fn globs_match_in_order() {
+        let g = |p: &str, v: &str| pat(p).matches(v);
+        assert!(g("a*c", "abc") && g("a*c", "ac") && !g("a*c", "acb"));
+        assert!(g("a*b*c", "aXbYc") && !g("a*b*c", "aXcYb"));
+        assert!(!g("ab*ba", "aba"), "anchors may not overlap");
+        assert!(g("*a*b", "xxaxxb") && !g("*a*b", "xxbxxa"));
+    }
+
+    #[test]
+    fn folding_is_full_case_folding() {
+        assert_eq!(fold_case("Straße"), "strasse");
+        assert_eq!(fold_case("ÉCOLE"), "école");
+        assert_eq!(fold_case("plain"), "plain");
+    }
+}
