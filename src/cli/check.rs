@@ -33,7 +33,7 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = PolicyArg::Error)]
     pub unknown_fields: PolicyArg,
     /// An _orderby value, e.g. -LastName,FirstName.
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     pub orderby: Option<String>,
     /// The zone of datetimes written without one, e.g. -05:00 (default UTC).
     #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]

@@ -30,11 +30,17 @@ pub struct Plan {
     pub root: Node,
     /// `_orderby` keys, in order.
     pub order_by: Vec<OrderKey>,
-    /// Conditions removed by the `drop` unknown-field policy.
+    /// Conditions removed by the `drop` unknown-field policy (serialized beside the plan,
+    /// not inside it).
+    #[serde(skip)]
     pub dropped: Vec<Dropped>,
     /// The zone of datetimes written without one, and of `date()` on datetime fields.
     #[serde(serialize_with = "serialize_offset")]
     pub zone: chrono::FixedOffset,
+}
+
+fn serialize_path<S: serde::Serializer>(path: &[PathStep], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&super::schema::path_text(path))
 }
 
 fn serialize_offset<S: serde::Serializer>(
@@ -92,10 +98,11 @@ pub struct FieldRef {
     pub index: usize,
     /// The name as written in filters.
     pub name: String,
-    /// Where it lives in a record.
+    /// Where it lives in a record (serialized as the path text, `Emails[].Address`).
+    #[serde(serialize_with = "serialize_path")]
     pub path: Vec<PathStep>,
     /// Its type.
-    #[serde(rename = "type")]
+    #[serde(rename = "field_type")]
     pub ty: FieldType,
     /// Whether text comparisons respect case; when false, values in the plan are folded.
     pub case_sensitive: bool,

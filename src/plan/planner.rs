@@ -77,7 +77,7 @@ pub fn plan(
             ErrorKind::RoleForbidden,
             whole,
             format!(
-                "the {} service cannot be searched with a {} key; it is for {} keys",
+                "the {} service cannot be searched with the {} role; it serves {} keys",
                 schema.name,
                 options.caller.role.as_str(),
                 roles.join(", ")

@@ -281,7 +281,10 @@ impl Caller {
     /// Whether this caller satisfies `access`; on refusal, a sentence saying who may.
     pub fn may_search(&self, access: &Access) -> Result<(), String> {
         if !access.roles.is_empty() && !access.roles.contains(&self.role) {
-            return Err(format!("only {} roles may search it", names(&access.roles, Role::as_str)));
+            return Err(format!(
+                "only {} roles may search it",
+                names(&access.roles, Role::as_str)
+            ));
         }
         if !access.grants.is_empty() {
             let has = access.grants.iter().any(|g| match g {
@@ -390,7 +393,10 @@ impl Schema {
                 }
             }
             if self.index.insert(key, i).is_some() {
-                return Err(SchemaError::Invalid(format!("field {} is defined twice", field.name)));
+                return Err(SchemaError::Invalid(format!(
+                    "field {} is defined twice",
+                    field.name
+                )));
             }
         }
         Ok(())
@@ -414,7 +420,12 @@ impl Schema {
         self.fields
             .iter()
             .filter(|f| f.searchable)
-            .map(|f| (distance(&lower, &f.name.to_ascii_lowercase()), f.name.as_str()))
+            .map(|f| {
+                (
+                    distance(&lower, &f.name.to_ascii_lowercase()),
+                    f.name.as_str(),
+                )
+            })
             .filter(|(d, n)| *d <= (n.len() / 3).max(2))
             .min_by_key(|(d, _)| *d)
             .map(|(_, n)| n)
@@ -499,6 +510,24 @@ impl FieldDef {
     }
 }
 
+/// Writes a path back as text (`Emails[].Address`).
+pub fn path_text(path: &[PathStep]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            PathStep::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathStep::Each => out.push_str("[]"),
+            PathStep::Keys => out.push_str("{}"),
+        }
+    }
+    out
+}
+
 /// Parses `Settings.Visible`, `Emails[].Address`, `Tags[]`, `Designations{}`.
 pub fn parse_path(text: &str) -> Result<Vec<PathStep>, String> {
     if text.is_empty() {
@@ -534,7 +563,8 @@ mod tests {
 
     #[test]
     fn minimal_json_has_sensible_defaults() {
-        let s = Schema::from_json(r#"{"name":"t","fields":[{"name":"T","type":"boolean"}]}"#).unwrap();
+        let s =
+            Schema::from_json(r#"{"name":"t","fields":[{"name":"T","type":"boolean"}]}"#).unwrap();
         let (_, f) = s.field_named("T").unwrap();
         assert!(f.searchable && f.orderable && !f.required && !f.case_sensitive);
         assert!(f.allows(Op::Gt));
@@ -545,12 +575,19 @@ mod tests {
     fn paths_and_custom_fields() {
         assert_eq!(
             parse_path("Emails[].Address").unwrap(),
-            vec![PathStep::Key("Emails".into()), PathStep::Each, PathStep::Key("Address".into())]
+            vec![
+                PathStep::Key("Emails".into()),
+                PathStep::Each,
+                PathStep::Key("Address".into())
+            ]
         );
         let f = FieldDef::new("\"Phones\".\"Number\"", FieldType::Character);
         assert_eq!(
             f.record_path().unwrap(),
-            vec![PathStep::Key("Phones".into()), PathStep::Key("Number".into())]
+            vec![
+                PathStep::Key("Phones".into()),
+                PathStep::Key("Number".into())
+            ]
         );
         let s = Schema::new("t", vec![f]).unwrap();
         assert!(s.field_named("\"Phones\".\"Number\"").is_some());
@@ -561,7 +598,10 @@ mod tests {
     fn suggestions_find_near_names() {
         let s = Schema::new(
             "t",
-            vec![FieldDef::new("LastName", FieldType::Character), FieldDef::new("City", FieldType::Character)],
+            vec![
+                FieldDef::new("LastName", FieldType::Character),
+                FieldDef::new("City", FieldType::Character),
+            ],
         )
         .unwrap();
         assert_eq!(s.nearest("Lastname"), Some("LastName"));
