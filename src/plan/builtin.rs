@@ -23,7 +23,12 @@ use std::sync::OnceLock;
 use super::schema::{Schema, SchemaError};
 
 /// The names of the built-in schemas.
-pub const NAMES: &[&str] = &["accounts", "accounts-legacy", "portal-groups", "portal-accounts"];
+pub const NAMES: &[&str] = &[
+    "accounts",
+    "accounts-legacy",
+    "portal-groups",
+    "portal-accounts",
+];
 
 /// The JSON text of each built-in schema, in the order of [`NAMES`].
 const SOURCES: [&str; 4] = [
@@ -49,7 +54,8 @@ pub fn builtin(name: &str) -> Option<Schema> {
             .zip(NAMES)
             .map(|(text, name)| {
                 // The files are part of the crate and checked by tests/builtin_schemas.rs.
-                Schema::from_json(text).unwrap_or_else(|e| panic!("built-in schema {name} is invalid: {e}"))
+                Schema::from_json(text)
+                    .unwrap_or_else(|e| panic!("built-in schema {name} is invalid: {e}"))
             })
             .collect()
     });
