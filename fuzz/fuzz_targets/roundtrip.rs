@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     round_trip(
         filter,
         &ParseOptions {
-            clock: clock.clone(),
+            clock,
             limits: Limits::default(),
         },
     );
