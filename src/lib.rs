@@ -12,9 +12,11 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod eval;
 pub mod plan;
 mod render;
+pub mod sample;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind};
-pub use syntax::{parse, parse_with, Clock, Filter, Limits, ParseOptions};
+pub use syntax::{Clock, Filter, Limits, ParseOptions, parse, parse_with};

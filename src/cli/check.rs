@@ -164,10 +164,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 let answer = json!({ "ok": false, "plan": null, "errors": list, "dropped": [] });
                 writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
             }
-            for (e, text) in &errors {
-                eprintln!("{}\n", e.render(text));
-            }
-            Ok(ExitCode::FAILURE)
+            Ok(super::report_errors(&errors))
         }
     }
 }

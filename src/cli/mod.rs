@@ -1,6 +1,9 @@
 //! Command-line definitions and dispatch. All printing of the project happens here.
 
 mod check;
+mod eval;
+mod generate;
+mod output;
 mod parse;
 
 use std::process::ExitCode;
@@ -22,6 +25,10 @@ enum Command {
     Parse(parse::ParseArgs),
     /// Check a filter against a schema: print its plan, or every error.
     Check(check::CheckArgs),
+    /// Filter JSONL records in memory: print the matches, their Ids (--ids) or --count.
+    Eval(eval::EvalArgs),
+    /// Write deterministic sample records as JSONL.
+    Gen(generate::GenArgs),
 }
 
 /// Options every command that parses shares.
@@ -74,5 +81,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Parse(args) => parse::run(args),
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Gen(args) => generate::run(args),
     }
+}
+
+/// Prints planning errors (each rendered against the text its span points into) and
+/// returns exit code 1.
+pub fn report_errors(errors: &[(spark_filter::Error, String)]) -> ExitCode {
+    for (e, text) in errors {
+        eprintln!("{}\n", e.render(text));
+    }
+    ExitCode::FAILURE
 }

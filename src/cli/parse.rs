@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde::Deserialize;
-use spark_filter::{parse_with, ParseOptions};
+use spark_filter::{ParseOptions, parse_with};
 
 use super::SyntaxArgs;
 
@@ -42,7 +42,11 @@ pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let mut out = BufWriter::with_capacity(1 << 16, stdout);
         let all_ok = batch(input, &mut out, &options, args.ast)?;
         out.flush()?;
-        return Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if all_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let filter = args.filter.unwrap_or_default();
     match parse_with(&filter, &options) {

@@ -85,6 +85,9 @@ pub struct Test {
     pub operand: Operand,
     /// What the operand must satisfy.
     pub predicate: Predicate,
+    /// Whether the operand's text is case-folded before matching (the plan's text constants
+    /// are folded exactly when this is true).
+    pub fold_case: bool,
     /// The comparison in the filter text this test comes from (empty for implicit tests).
     pub span: Span,
     /// Added by a schema rule rather than written (`Visible Eq true`).

@@ -572,9 +572,11 @@ impl<'p> Planner<'p> {
     }
 
     fn test(&self, typed: &Typed, predicate: Predicate, span: Span) -> Node {
+        let fold_case = !typed.case_sensitive || matches!(predicate, Predicate::AnyWord { .. });
         Node::Test(Box::new(Test {
             operand: typed.operand.clone(),
             predicate,
+            fold_case,
             span,
             implicit: false,
         }))
@@ -773,6 +775,7 @@ impl<'p> Planner<'p> {
             _ => Node::Test(Box::new(Test {
                 operand,
                 predicate: Predicate::In { values: scalars },
+                fold_case: false,
                 span,
                 implicit: false,
             })),
@@ -803,6 +806,7 @@ impl<'p> Planner<'p> {
         Some(Node::Test(Box::new(Test {
             operand,
             predicate: Predicate::Between { low: lo, high: hi },
+            fold_case: false,
             span,
             implicit: false,
         })))
@@ -975,9 +979,11 @@ impl<'p> Planner<'p> {
                     ))],
                 },
             };
+            let fold_case = matches!(predicate, Predicate::Match { .. }) && !def.case_sensitive;
             out.push(Node::Test(Box::new(Test {
                 operand: Operand::Field(field),
                 predicate,
+                fold_case,
                 span: Span::default(),
                 implicit: true,
             })));
@@ -1042,6 +1048,7 @@ fn compare(operand: Operand, op: CmpOp, value: Coerced, span: Span) -> Node {
     Node::Test(Box::new(Test {
         operand,
         predicate: Predicate::Compare { op, value },
+        fold_case: false,
         span,
         implicit: false,
     }))

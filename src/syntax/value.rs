@@ -388,7 +388,7 @@ fn first_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .last()
+        .next_back()
         .unwrap_or("")
         .to_string()
 }
@@ -661,6 +661,43 @@ fn wkt(source: &str, span: Span) -> Result<Shape, Error> {
     }
 }
 
+/// Folds a constant term (one that names no field) to its value, against `clock`.
+///
+/// The parser already folds every value side; this serves the constant arguments of
+/// field-side calls (`substring(City, 1, 2)`) and callers that build terms by hand.
+pub fn fold<'a>(term: &super::ast::Term<'a>, clock: &Clock) -> Result<Value<'a>, Error> {
+    use super::ast::{Literal, TermKind};
+    match &term.kind {
+        TermKind::Field { .. } => Err(mismatch(term.span, "a field is not a constant")),
+        TermKind::Literal { value } => Ok(match value {
+            Literal::Character(t) => Value::Character(t.clone()),
+            Literal::Integer(i) => Value::Integer(*i),
+            Literal::Decimal(d) => Value::Decimal(*d),
+            Literal::Date(d) => Value::Date(*d),
+            Literal::Time(t) => Value::Time(*t),
+            Literal::DateTime(dt) => Value::DateTime(*dt),
+            Literal::Boolean(b) => Value::Boolean(*b),
+            Literal::Null => Value::Null,
+        }),
+        TermKind::Paren { term } => fold(term, clock),
+        TermKind::Negate { term: inner } => negate(fold(inner, clock)?, term.span),
+        TermKind::Arith(a) => {
+            let lhs = fold(&a.lhs, clock)?;
+            let rhs = fold(&a.rhs, clock)?;
+            arith(a.op, &lhs, &rhs, term.span, a.rhs.span)
+        }
+        TermKind::Call(call) => {
+            let args = call
+                .args
+                .iter()
+                .map(|a| fold(a, clock))
+                .collect::<Result<Vec<_>, _>>()?;
+            let spans: Vec<Span> = call.args.iter().map(|a| a.span).collect();
+            apply(call.function, args, term.span, &spans, clock)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,42 +746,5 @@ mod tests {
             )
             .is_err()
         );
-    }
-}
-
-/// Folds a constant term (one that names no field) to its value, against `clock`.
-///
-/// The parser already folds every value side; this serves the constant arguments of
-/// field-side calls (`substring(City, 1, 2)`) and callers that build terms by hand.
-pub fn fold<'a>(term: &super::ast::Term<'a>, clock: &Clock) -> Result<Value<'a>, Error> {
-    use super::ast::{Literal, TermKind};
-    match &term.kind {
-        TermKind::Field { .. } => Err(mismatch(term.span, "a field is not a constant")),
-        TermKind::Literal { value } => Ok(match value {
-            Literal::Character(t) => Value::Character(t.clone()),
-            Literal::Integer(i) => Value::Integer(*i),
-            Literal::Decimal(d) => Value::Decimal(*d),
-            Literal::Date(d) => Value::Date(*d),
-            Literal::Time(t) => Value::Time(*t),
-            Literal::DateTime(dt) => Value::DateTime(*dt),
-            Literal::Boolean(b) => Value::Boolean(*b),
-            Literal::Null => Value::Null,
-        }),
-        TermKind::Paren { term } => fold(term, clock),
-        TermKind::Negate { term: inner } => negate(fold(inner, clock)?, term.span),
-        TermKind::Arith(a) => {
-            let lhs = fold(&a.lhs, clock)?;
-            let rhs = fold(&a.rhs, clock)?;
-            arith(a.op, &lhs, &rhs, term.span, a.rhs.span)
-        }
-        TermKind::Call(call) => {
-            let args = call
-                .args
-                .iter()
-                .map(|a| fold(a, clock))
-                .collect::<Result<Vec<_>, _>>()?;
-            let spans: Vec<Span> = call.args.iter().map(|a| a.span).collect();
-            apply(call.function, args, term.span, &spans, clock)
-        }
     }
 }

@@ -1,0 +1,312 @@
+//! The in-memory evaluator: a [`Plan`] compiled once into a program that tests records.
+//!
+//! Compilation resolves everything that does not depend on the record: scalars become typed
+//! keys, patterns get their substring finders, lists become sets, regular expressions are
+//! compiled. Evaluation walks the program over a borrowed record ([`Record`], implemented
+//! for `serde_json::Value`) and allocates nothing per record: case folding of ASCII text is
+//! done in place, and other text is folded into a reused thread-local buffer. (Field-side
+//! functions that build text, such as `concat`, do allocate.)
+//!
+//! ```
+//! use spark_filter::{eval::Evaluator, plan::{self, builtin, PlanOptions}, ParseOptions};
+//! let schema = builtin::builtin("accounts").unwrap();
+//! let plan = plan::check("UserType Eq 'Member' And Name Eq 'thomas*'", &schema,
+//!     &ParseOptions::default(), &PlanOptions::default()).unwrap();
+//! let eval = Evaluator::new(&plan).unwrap();
+//! let record = serde_json::json!({"UserType": "Member", "Name": "Carl Thomason",
+//!     "Settings": {"Visible": true}});
+//! assert!(eval.matches(&record));
+//! ```
+
+mod compute;
+mod record;
+mod text;
+
+use std::cmp::Ordering;
+
+use chrono::{FixedOffset, NaiveDate, NaiveTime};
+use rust_decimal::prelude::ToPrimitive;
+
+pub use record::{FieldValue, Record};
+
+use crate::error::{Error, ErrorKind};
+use crate::plan::phone::PhoneQuery;
+use crate::plan::{CmpOp, FieldRef, FieldType, Node, Operand, Plan, Predicate, Scalar, Test};
+use compute::Computed;
+use text::TextMatcher;
+
+/// A compiled plan, ready to test records. Cheap to share between threads.
+#[derive(Debug)]
+pub struct Evaluator {
+    root: Program,
+    zone: FixedOffset,
+}
+
+#[derive(Debug)]
+enum Program {
+    Const(bool),
+    And(Box<[Program]>),
+    Or(Box<[Program]>),
+    Not(Box<Program>),
+    Test(Box<Check>),
+}
+
+/// One compiled test.
+#[derive(Debug)]
+struct Check {
+    /// The field, when the operand is a bare field (the fast path).
+    field: Option<FieldRef>,
+    /// The operand, when it is an expression.
+    operand: Option<Operand>,
+    /// The type values are read as.
+    ty: FieldType,
+    fold: bool,
+    test: TestKind,
+}
+
+/// A non-text value in comparable form.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Key {
+    Int(i64),
+    Num(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(chrono::DateTime<chrono::Utc>),
+    Time(NaiveTime),
+}
+
+impl Key {
+    fn compare(&self, other: &Key) -> Option<Ordering> {
+        match (self, other) {
+            (Key::Int(a), Key::Int(b)) => Some(a.cmp(b)),
+            (Key::Int(a), Key::Num(b)) => (*a as f64).partial_cmp(b),
+            (Key::Num(a), Key::Int(b)) => a.partial_cmp(&(*b as f64)),
+            (Key::Num(a), Key::Num(b)) => a.partial_cmp(b),
+            (Key::Bool(a), Key::Bool(b)) => Some(a.cmp(b)),
+            (Key::Date(a), Key::Date(b)) => Some(a.cmp(b)),
+            (Key::DateTime(a), Key::DateTime(b)) => Some(a.cmp(b)),
+            (Key::Time(a), Key::Time(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum TestKind {
+    IsNull,
+    Compare(CmpOp, Key),
+    In(Vec<Key>),
+    Between(Key, Key),
+    BetweenText(String, String),
+    Text(TextMatcher),
+    Regex(regex::Regex),
+    AnyWord(TextMatcher),
+    Phone(Vec<PhoneQuery>),
+    ContainsAll(Vec<String>),
+}
+
+impl Evaluator {
+    /// Compiles a plan. Fails only on a regular expression the evaluator cannot build
+    /// (the parser has checked every pattern, so this means a hand-built plan).
+    pub fn new(plan: &Plan) -> Result<Evaluator, Error> {
+        Ok(Evaluator {
+            root: compile(&plan.root)?,
+            zone: plan.zone,
+        })
+    }
+
+    /// Whether the record matches.
+    #[inline]
+    pub fn matches<R: Record + ?Sized>(&self, record: &R) -> bool {
+        self.run(&self.root, record)
+    }
+
+    /// The records that match, in order.
+    pub fn filter<'r, R: Record + 'r>(
+        &'r self,
+        records: impl IntoIterator<Item = &'r R> + 'r,
+    ) -> impl Iterator<Item = &'r R> + 'r {
+        records.into_iter().filter(move |r| self.matches(*r))
+    }
+
+    fn run<R: Record + ?Sized>(&self, p: &Program, record: &R) -> bool {
+        match p {
+            Program::Const(b) => *b,
+            Program::And(children) => children.iter().all(|c| self.run(c, record)),
+            Program::Or(children) => children.iter().any(|c| self.run(c, record)),
+            Program::Not(child) => !self.run(child, record),
+            Program::Test(check) => self.check(check, record),
+        }
+    }
+
+    #[inline]
+    fn check<R: Record + ?Sized>(&self, c: &Check, record: &R) -> bool {
+        if let Some(field) = &c.field {
+            return match &c.test {
+                TestKind::IsNull => !record.any_value(field, |v| v != FieldValue::Null),
+                TestKind::ContainsAll(values) => values.iter().all(|want| {
+                    record.any_value(field, |v| match v {
+                        FieldValue::Str(s) => text::equals_folded(s, want, c.fold),
+                        _ => false,
+                    })
+                }),
+                test => record.any_value(field, |v| self.value_matches(c, test, v)),
+            };
+        }
+        let Some(operand) = &c.operand else {
+            return false;
+        };
+        let value = compute::compute(operand, record, self.zone);
+        match (&c.test, &value) {
+            (TestKind::IsNull, v) => matches!(v, Computed::Null),
+            (_, Computed::Null) => false,
+            (test, Computed::Key(k)) => key_matches(test, k),
+            (test, Computed::Text(s)) => text_matches(test, s, c.fold),
+        }
+    }
+
+    #[inline]
+    fn value_matches(&self, c: &Check, test: &TestKind, v: FieldValue<'_>) -> bool {
+        match v {
+            FieldValue::Null => false,
+            FieldValue::Str(s) if c.ty.is_textual() => text_matches(test, s, c.fold),
+            v => match read_key(v, c.ty, self.zone) {
+                Some(k) => key_matches(test, &k),
+                None => false,
+            },
+        }
+    }
+}
+
+/// Reads a record value as the field's type; `None` when it is not a value of that type.
+pub(crate) fn read_key(v: FieldValue<'_>, ty: FieldType, zone: FixedOffset) -> Option<Key> {
+    match (ty, v) {
+        (FieldType::Integer, FieldValue::Int(i)) => Some(Key::Int(i)),
+        (FieldType::Integer | FieldType::Decimal, FieldValue::Float(f)) => Some(Key::Num(f)),
+        (FieldType::Decimal, FieldValue::Int(i)) => Some(Key::Num(i as f64)),
+        (FieldType::Boolean, FieldValue::Bool(b)) => Some(Key::Bool(b)),
+        (FieldType::Date, FieldValue::Str(s)) => compute::parse_date(s).map(Key::Date),
+        (FieldType::Datetime, FieldValue::Str(s)) => {
+            compute::parse_datetime(s, zone).map(Key::DateTime)
+        }
+        (FieldType::Time, FieldValue::Str(s)) => compute::parse_time(s).map(Key::Time),
+        _ => None,
+    }
+}
+
+fn key_matches(test: &TestKind, k: &Key) -> bool {
+    match test {
+        TestKind::Compare(op, want) => match k.compare(want) {
+            Some(o) => match op {
+                CmpOp::Eq => o == Ordering::Equal,
+                CmpOp::Gt => o == Ordering::Greater,
+                CmpOp::Ge => o != Ordering::Less,
+                CmpOp::Lt => o == Ordering::Less,
+                CmpOp::Le => o != Ordering::Greater,
+            },
+            None => false,
+        },
+        TestKind::In(keys) => keys.iter().any(|w| k.compare(w) == Some(Ordering::Equal)),
+        TestKind::Between(lo, hi) => {
+            k.compare(lo).is_some_and(|o| o != Ordering::Less)
+                && k.compare(hi).is_some_and(|o| o != Ordering::Greater)
+        }
+        _ => false,
+    }
+}
+
+fn text_matches(test: &TestKind, s: &str, fold: bool) -> bool {
+    match test {
+        TestKind::Text(m) => m.matches(s, fold),
+        TestKind::AnyWord(m) => text::any_word(m, s),
+        TestKind::Regex(re) => re.is_match(s),
+        TestKind::BetweenText(lo, hi) => {
+            text::with_folded(s, fold, |v| v >= lo.as_str() && v <= hi.as_str())
+        }
+        TestKind::Phone(queries) => match crate::plan::phone::PhoneParts::parse(s) {
+            Some(parts) => queries.iter().any(|q| q.matches(&parts)),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+fn compile(node: &Node) -> Result<Program, Error> {
+    Ok(match node {
+        Node::Const { value } => Program::Const(*value),
+        Node::And { children } => {
+            Program::And(children.iter().map(compile).collect::<Result<_, _>>()?)
+        }
+        Node::Or { children } => {
+            Program::Or(children.iter().map(compile).collect::<Result<_, _>>()?)
+        }
+        Node::Not { node } => Program::Not(Box::new(compile(node)?)),
+        Node::Test(t) => Program::Test(Box::new(compile_test(t)?)),
+    })
+}
+
+fn compile_test(t: &Test) -> Result<Check, Error> {
+    let (field, operand, ty) = match &t.operand {
+        Operand::Field(f) => (Some(f.clone()), None, f.ty),
+        Operand::Call {
+            function: crate::syntax::Function::All,
+            arg,
+            ..
+        } => match &**arg {
+            Operand::Field(f) => (Some(f.clone()), None, f.ty),
+            other => (None, Some(other.clone()), FieldType::Character),
+        },
+        other => (None, Some(other.clone()), FieldType::Character),
+    };
+    let test = match &t.predicate {
+        Predicate::IsNull => TestKind::IsNull,
+        Predicate::Compare { op, value } => TestKind::Compare(*op, key_of(value)),
+        Predicate::In { values } => TestKind::In(values.iter().map(key_of).collect()),
+        Predicate::Between { low, high } => match (low, high) {
+            (Scalar::Text(lo), Scalar::Text(hi)) => TestKind::BetweenText(lo.clone(), hi.clone()),
+            _ => TestKind::Between(key_of(low), key_of(high)),
+        },
+        Predicate::Match { patterns } => TestKind::Text(TextMatcher::new(patterns)),
+        Predicate::Regex {
+            pattern,
+            case_insensitive,
+        } => TestKind::Regex(
+            regex::RegexBuilder::new(pattern)
+                .case_insensitive(*case_insensitive)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidValue,
+                        t.span,
+                        format!("invalid regular expression: {e}"),
+                    )
+                })?,
+        ),
+        Predicate::AnyWord { patterns } => TestKind::AnyWord(TextMatcher::new(patterns)),
+        Predicate::Phone { numbers } => TestKind::Phone(numbers.clone()),
+        Predicate::ContainsAll { values } => TestKind::ContainsAll(values.clone()),
+    };
+    Ok(Check {
+        field,
+        operand,
+        ty,
+        fold: t.fold_case,
+        test,
+    })
+}
+
+/// Non-text scalars in comparable form. Decimals compare as binary floats, as JSON numbers
+/// are read (documented in the README).
+pub(crate) fn key_of(s: &Scalar) -> Key {
+    match s {
+        Scalar::Integer(i) => Key::Int(*i),
+        Scalar::Decimal(d) => Key::Num(d.to_f64().unwrap_or(f64::NAN)),
+        Scalar::Boolean(b) => Key::Bool(*b),
+        Scalar::Date(d) => Key::Date(*d),
+        Scalar::DateTime(t) => Key::DateTime(*t),
+        Scalar::Time(t) => Key::Time(*t),
+        // Text never reaches a key test: the planner makes text tests patterns.
+        Scalar::Text(_) => Key::Num(f64::NAN),
+    }
+}
