@@ -112,7 +112,11 @@ mod tests {
     #[test]
     fn long_lines_are_windowed_and_spans_clamped() {
         let filter = format!("A Eq '{}' Or", "x".repeat(500));
-        let e = Error::new(ErrorKind::Syntax, Span::new(filter.len(), filter.len() + 7), "x");
+        let e = Error::new(
+            ErrorKind::Syntax,
+            Span::new(filter.len(), filter.len() + 7),
+            "x",
+        );
         let r = e.render(&filter);
         assert!(r.contains('…'));
         assert!(r.lines().all(|l| l.chars().count() < 120), "{r}");

@@ -1,7 +1,7 @@
 //! Keeps grammar/filter.ebnf and the parser in step: every `(* example: … *)` line must
 //! parse and every `(* rejects: … *)` line must not.
 
-use spark_filter::{parse_with, Clock, ParseOptions};
+use spark_filter::{Clock, ParseOptions, parse_with};
 
 fn options() -> ParseOptions {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").expect("fixed clock");
@@ -25,8 +25,16 @@ fn every_grammar_example_parses_and_every_rejection_fails() {
     let grammar = include_str!("../grammar/filter.ebnf");
     let accepted = lines_tagged(grammar, "example:");
     let rejected = lines_tagged(grammar, "rejects:");
-    assert!(accepted.len() >= 30, "found only {} examples", accepted.len());
-    assert!(rejected.len() >= 10, "found only {} rejections", rejected.len());
+    assert!(
+        accepted.len() >= 30,
+        "found only {} examples",
+        accepted.len()
+    );
+    assert!(
+        rejected.len() >= 10,
+        "found only {} rejections",
+        rejected.len()
+    );
     let options = options();
     for filter in accepted {
         if let Err(e) = parse_with(filter, &options) {
@@ -34,6 +42,9 @@ fn every_grammar_example_parses_and_every_rejection_fails() {
         }
     }
     for filter in rejected {
-        assert!(parse_with(filter, &options).is_err(), "grammar rejection parses: {filter}");
+        assert!(
+            parse_with(filter, &options).is_err(),
+            "grammar rejection parses: {filter}"
+        );
     }
 }

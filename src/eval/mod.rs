@@ -143,7 +143,7 @@ impl Evaluator {
     fn check<R: Record + ?Sized>(&self, c: &Check, record: &R) -> bool {
         if let Some(field) = &c.field {
             return match &c.test {
-                TestKind::IsNull => !record.any_value(field, |v| v != FieldValue::Null),
+                TestKind::IsNull => !record.any_value(field, |v| self.readable(c.ty, v)),
                 TestKind::ContainsAll(values) => values.iter().all(|want| {
                     record.any_value(field, |v| match v {
                         FieldValue::Str(s) => text::equals_folded(s, want, c.fold),
@@ -162,6 +162,16 @@ impl Evaluator {
             (_, Computed::Null) => false,
             (test, Computed::Key(k)) => key_matches(test, k),
             (test, Computed::Text(s)) => text_matches(test, s, c.fold),
+        }
+    }
+
+    /// A value counts (is not null) when it can be read as the field's type; the SQL
+    /// loader stores exactly these values and NULL for the rest.
+    fn readable(&self, ty: FieldType, v: FieldValue<'_>) -> bool {
+        match v {
+            FieldValue::Null => false,
+            FieldValue::Str(_) if ty.is_textual() => true,
+            v => read_key(v, ty, self.zone).is_some(),
         }
     }
 

@@ -189,7 +189,9 @@ impl<'a> Rhs<'a> {
             Rhs::Range { low, high } => [Some(&**low), Some(&**high)],
             _ => [None, None],
         };
-        one.into_iter().chain(many).chain(range.into_iter().flatten())
+        one.into_iter()
+            .chain(many)
+            .chain(range.into_iter().flatten())
     }
 }
 

@@ -86,7 +86,12 @@ impl<'a> nom::error::ParseError<&'a str> for LexError<'a> {
 
 type LResult<'a, T> = IResult<&'a str, T, LexError<'a>>;
 
-fn fail<'a, T>(at: &'a str, len: usize, kind: ErrorKind, message: impl Into<String>) -> LResult<'a, T> {
+fn fail<'a, T>(
+    at: &'a str,
+    len: usize,
+    kind: ErrorKind,
+    message: impl Into<String>,
+) -> LResult<'a, T> {
     Err(nom::Err::Failure(LexError {
         at,
         len,
@@ -470,7 +475,12 @@ fn date_or_datetime(input: &str) -> LResult<'_, Lit<'_>> {
         let len = input
             .find(|c: char| !(c.is_ascii_digit() || c == '-'))
             .unwrap_or(input.len());
-        return fail(input, len, ErrorKind::Syntax, "a date is written YYYY-MM-DD");
+        return fail(
+            input,
+            len,
+            ErrorKind::Syntax,
+            "a date is written YYYY-MM-DD",
+        );
     };
     let date_len = input.len() - rest.len();
     let Some(date) = NaiveDate::from_ymd_opt(y.parse().unwrap_or(0), m, d) else {
@@ -510,7 +520,12 @@ fn time(input: &str) -> LResult<'_, NaiveTime> {
         Some(r) => match two_digits(r) {
             Ok((r, s)) => (r, s),
             Err(_) => {
-                return fail(input, input.len() - r.len(), ErrorKind::Syntax, "expected two digits of seconds");
+                return fail(
+                    input,
+                    input.len() - r.len(),
+                    ErrorKind::Syntax,
+                    "expected two digits of seconds",
+                );
             }
         },
         None => (rest, 0),
@@ -519,7 +534,14 @@ fn time(input: &str) -> LResult<'_, NaiveTime> {
         Some(r) => {
             let (r2, digits) = take_while1::<_, _, LexError<'_>>(|c: char| c.is_ascii_digit())
                 .parse(r)
-                .or_else(|_| fail(input, input.len() - r.len(), ErrorKind::Syntax, "expected digits after '.' in a time"))?;
+                .or_else(|_| {
+                    fail(
+                        input,
+                        input.len() - r.len(),
+                        ErrorKind::Syntax,
+                        "expected digits after '.' in a time",
+                    )
+                })?;
             if digits.len() > 9 {
                 return fail(
                     input,
@@ -615,7 +637,10 @@ mod tests {
         assert_eq!(toks("-5"), vec![Tok::Lit(Lit::Integer(-5))]);
         assert_eq!(toks("- 5"), vec![Tok::Minus, Tok::Lit(Lit::Integer(5))]);
         assert!(matches!(toks("9.1E-6")[..], [Tok::Lit(Lit::Decimal(_))]));
-        assert!(matches!(toks("2013-07-26T10:22:15.111-0100")[..], [Tok::Lit(Lit::DateTime(_))]));
+        assert!(matches!(
+            toks("2013-07-26T10:22:15.111-0100")[..],
+            [Tok::Lit(Lit::DateTime(_))]
+        ));
         assert!(matches!(toks("10:22")[..], [Tok::Lit(Lit::Time(_))]));
         assert!(Lexer::new("2013-02-30").next_token().is_err());
         assert!(Lexer::new("99:99").next_token().is_err());
@@ -624,7 +649,10 @@ mod tests {
 
     #[test]
     fn character_escapes() {
-        assert_eq!(toks(r"'O\'Brien'"), vec![Tok::Lit(Lit::Character(r"O\'Brien"))]);
+        assert_eq!(
+            toks(r"'O\'Brien'"),
+            vec![Tok::Lit(Lit::Character(r"O\'Brien"))]
+        );
         assert_eq!(toks(r"'\\'"), vec![Tok::Lit(Lit::Character(r"\\"))]);
         assert!(Lexer::new(r"'abc\'").next_token().is_err());
     }

@@ -7,8 +7,8 @@
 //! parses what follows and reports which it was. Recursion is bounded by an explicit guard.
 
 use super::ast::*;
-use super::functions::{cast_target, Function, Returns};
-use super::lexer::{preview, Kw, Lexer, Lit, Tok, Token};
+use super::functions::{Function, Returns, cast_target};
+use super::lexer::{Kw, Lexer, Lit, Tok, Token, preview};
 use super::text::Text;
 use super::value::{self, Clock};
 use super::{Limits, ParseOptions};
@@ -298,7 +298,12 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// Inside `( term`: a `)` closes an arithmetic parenthesis; an operator makes the term
     /// the left side of the group's first comparison.
-    fn after_paren_term(&mut self, open: Token<'a>, term: Typed<'a>, depth: usize) -> PResult<Paren<'a>> {
+    fn after_paren_term(
+        &mut self,
+        open: Token<'a>,
+        term: Typed<'a>,
+        depth: usize,
+    ) -> PResult<Paren<'a>> {
         let t = self.peek()?;
         match t.tok {
             Tok::RParen => {
@@ -464,7 +469,10 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// A value expression, folded.
     fn constant(&mut self, before: Token<'a>) -> PResult<Constant<'a>> {
         let t = self.peek()?;
-        if matches!(t.tok, Tok::Eof | Tok::Comma | Tok::RParen | Tok::Kw(Kw::And | Kw::Or | Kw::Not)) {
+        if matches!(
+            t.tok,
+            Tok::Eof | Tok::Comma | Tok::RParen | Tok::Kw(Kw::And | Kw::Or | Kw::Not)
+        ) {
             return Err(self.syntax(
                 &t,
                 format!(
@@ -560,7 +568,9 @@ impl<'a, 'o> Parser<'a, 'o> {
                     }
                 }
                 let ty = match (lhs.static_type(), rhs.static_type()) {
-                    (Some(ValueType::Integer), Some(ValueType::Integer)) => Some(ValueType::Integer),
+                    (Some(ValueType::Integer), Some(ValueType::Integer)) => {
+                        Some(ValueType::Integer)
+                    }
                     (Some(_), Some(_)) => Some(ValueType::Decimal),
                     _ => None,
                 };
@@ -749,7 +759,10 @@ impl<'a, 'o> Parser<'a, 'o> {
                 if matches!(t.tok, Tok::Comma | Tok::RParen | Tok::Eof) {
                     return Err(self.syntax(
                         &t,
-                        format!("expected an argument of {name}(), found {}", self.describe(&t)),
+                        format!(
+                            "expected an argument of {name}(), found {}",
+                            self.describe(&t)
+                        ),
                     ));
                 }
                 let arg = self.term(side)?;
@@ -1082,7 +1095,9 @@ fn misplaced_not(after: After) -> String {
 
 fn expected_condition(after: After, found: &str) -> String {
     let after = match after {
-        After::Start => return format!("expected a condition such as City Eq 'Fargo', found {found}"),
+        After::Start => {
+            return format!("expected a condition such as City Eq 'Fargo', found {found}");
+        }
         After::And => "And",
         After::Or => "Or",
         After::Not => "Not",

@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::ser::SerializeStruct;
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
 /// Character data in source form (what stands between the quotes).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -176,7 +176,10 @@ mod tests {
         for src in [r"O\'Brien", "thomas*", r"5\*", r"a\\*", r"a\nb", "plain"] {
             let t = Text::from_source(src);
             let back = Text::from_pieces(t.pieces());
-            assert_eq!(back.pieces().collect::<Vec<_>>(), t.pieces().collect::<Vec<_>>());
+            assert_eq!(
+                back.pieces().collect::<Vec<_>>(),
+                t.pieces().collect::<Vec<_>>()
+            );
         }
         assert_eq!(Text::literal("a*'b").source(), r"a\*\'b");
     }
