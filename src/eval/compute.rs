@@ -127,7 +127,9 @@ fn call(function: Function, value: Computed, args: &[Scalar], zone: FixedOffset)
     match (function, value) {
         (F::ToLower, Computed::Text(s)) => Computed::Text(s.to_lowercase()),
         (F::ToUpper, Computed::Text(s)) => Computed::Text(s.to_uppercase()),
-        (F::Trim, Computed::Text(s)) => Computed::Text(s.trim().to_string()),
+        (F::Trim, Computed::Text(s)) => {
+            Computed::Text(s.trim_matches(crate::syntax::value::is_trim_space).to_string())
+        }
         (F::Length, Computed::Text(s)) => int(s.chars().count() as i64),
         (F::IndexOf, Computed::Text(s)) => {
             let needle = text_arg(args, 0);

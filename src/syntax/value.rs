@@ -262,7 +262,7 @@ pub(crate) fn apply<'a>(
         F::ToUpper => map_chars(&next(), |c, out| out.extend(c.to_uppercase())),
         F::Trim => {
             let pieces: Vec<Piece> = text(&next()).pieces().collect();
-            let ws = |p: &Piece| matches!(p, Piece::Char(c) if c.is_whitespace());
+            let ws = |p: &Piece| matches!(p, Piece::Char(c) if is_trim_space(*c));
             let start = pieces.iter().position(|p| !ws(p)).unwrap_or(pieces.len());
             let end = pieces.iter().rposition(|p| !ws(p)).map_or(start, |i| i + 1);
             Value::Character(Text::from_pieces(pieces[start..end].iter().copied()))
@@ -377,6 +377,12 @@ pub(crate) fn apply<'a>(
             return Err(mismatch(call_span, "all() takes a field, not a value"));
         }
     })
+}
+
+/// The characters `trim()` removes: ASCII whitespace (space, tab, LF, CR, FF, VT), the
+/// set every back end can remove identically.
+pub fn is_trim_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0C' | '\x0B')
 }
 
 /// 1 = Sunday … 7 = Saturday (the ODBC numbering).
