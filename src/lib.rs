@@ -16,6 +16,7 @@ pub mod eval;
 pub mod plan;
 mod render;
 pub mod sample;
+pub mod sql;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind};

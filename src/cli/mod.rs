@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch. All printing of the project happens here.
 
 mod check;
+mod db;
 mod eval;
 mod generate;
 mod output;
@@ -29,6 +30,12 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Write deterministic sample records as JSONL.
     Gen(generate::GenArgs),
+    /// Create a service's tables in a database and load JSONL records (replacing the tables).
+    Load(db::LoadArgs),
+    /// Run a filter as SQL on a loaded database; prints what eval prints.
+    Query(db::QueryArgs),
+    /// Print the SQL and parameters a filter compiles to.
+    Sql(db::SqlArgs),
 }
 
 /// Options every command that parses shares.
@@ -83,6 +90,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Gen(args) => generate::run(args),
+        Command::Load(args) => db::load(args),
+        Command::Query(args) => db::query(args),
+        Command::Sql(args) => db::sql(args),
     }
 }
 

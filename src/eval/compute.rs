@@ -66,7 +66,7 @@ pub(crate) fn compute<R: Record + ?Sized>(op: &Operand, record: &R, zone: FixedO
     }
 }
 
-fn arith(op: ArithOp, a: Key, b: Key) -> Computed {
+pub(crate) fn arith(op: ArithOp, a: Key, b: Key) -> Computed {
     match (a, b) {
         (Key::Int(x), Key::Int(y)) => {
             let r = match op {
@@ -121,15 +121,21 @@ fn int_arg(args: &[Scalar], i: usize) -> Option<i64> {
     }
 }
 
-fn call(function: Function, value: Computed, args: &[Scalar], zone: FixedOffset) -> Computed {
+pub(crate) fn call(
+    function: Function,
+    value: Computed,
+    args: &[Scalar],
+    zone: FixedOffset,
+) -> Computed {
     use Function as F;
     let int = |i: i64| Computed::Key(Key::Int(i));
     match (function, value) {
         (F::ToLower, Computed::Text(s)) => Computed::Text(s.to_lowercase()),
         (F::ToUpper, Computed::Text(s)) => Computed::Text(s.to_uppercase()),
-        (F::Trim, Computed::Text(s)) => {
-            Computed::Text(s.trim_matches(crate::syntax::value::is_trim_space).to_string())
-        }
+        (F::Trim, Computed::Text(s)) => Computed::Text(
+            s.trim_matches(crate::syntax::value::is_trim_space)
+                .to_string(),
+        ),
         (F::Length, Computed::Text(s)) => int(s.chars().count() as i64),
         (F::IndexOf, Computed::Text(s)) => {
             let needle = text_arg(args, 0);

@@ -18,7 +18,7 @@
 //! assert!(eval.matches(&record));
 //! ```
 
-mod compute;
+pub(crate) mod compute;
 mod record;
 mod text;
 

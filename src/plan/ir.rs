@@ -113,6 +113,20 @@ pub struct FieldRef {
     pub multi_valued: bool,
 }
 
+impl FieldRef {
+    /// The reference to field `index` of a schema, whose definition is `def`.
+    pub fn of(index: usize, def: &super::schema::FieldDef) -> FieldRef {
+        FieldRef {
+            index,
+            name: def.name.clone(),
+            path: def.record_path().unwrap_or_default(),
+            ty: def.ty,
+            case_sensitive: def.case_sensitive,
+            multi_valued: def.is_multi_valued(),
+        }
+    }
+}
+
 /// The field side of a test.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

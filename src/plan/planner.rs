@@ -174,14 +174,7 @@ fn unknown_field(schema: &Schema, name: &str, span: Span) -> Error {
 }
 
 fn field_ref(index: usize, def: &FieldDef) -> FieldRef {
-    FieldRef {
-        index,
-        name: def.name.clone(),
-        path: def.record_path().unwrap_or_default(),
-        ty: def.ty,
-        case_sensitive: def.case_sensitive,
-        multi_valued: def.is_multi_valued(),
-    }
+    FieldRef::of(index, def)
 }
 
 enum Planned {

@@ -1,0 +1,170 @@
+//! `spark-filter load`, `query` and `sql`: the SQL back ends from the command line.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use spark_filter::plan::builtin;
+use spark_filter::sql::{self, Layout, Paging, Postgres, Query, Sqlite};
+
+use super::check::PlanArgs;
+use super::output::{Output, OutputArgs};
+
+fn utc() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(0).expect("UTC")
+}
+
+#[derive(Args, Debug)]
+pub struct LoadArgs {
+    /// A built-in schema or a schema JSON file.
+    #[arg(long, value_name = "NAME|FILE")]
+    schema: String,
+    /// sqlite://PATH, sqlite::memory: or postgres://user@host/db.
+    #[arg(long, value_name = "URL")]
+    db: String,
+    /// The zone of datetimes written without one in the records (default UTC).
+    #[arg(long, value_name = "OFFSET")]
+    zone: Option<chrono::FixedOffset>,
+    /// JSONL records; - for standard input.
+    file: String,
+}
+
+pub fn load(args: LoadArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let schema = builtin::resolve(&args.schema)?;
+    let input: Box<dyn BufRead> = if args.file == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(BufReader::with_capacity(1 << 16, File::open(&args.file)?))
+    };
+    let zone = args.zone.unwrap_or_else(utc);
+    let n = if args.db.starts_with("sqlite") {
+        let mut conn = sql::sqlite::open(&args.db)?;
+        sql::sqlite::load(&mut conn, &schema, input, zone)?
+    } else {
+        let mut client = sql::postgres::connect(&args.db)?;
+        sql::postgres::load(&mut client, &schema, input, zone)?
+    };
+    eprintln!(
+        "loaded {n} records into table {}",
+        Layout::of(&schema).table
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PagingArgs {
+    /// _limit: most records to return.
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// _page: which page of --limit records (1 is the first).
+    #[arg(long, value_name = "N", requires = "limit")]
+    page: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// The filter text.
+    filter: String,
+    /// sqlite://PATH, sqlite::memory: or postgres://user@host/db.
+    #[arg(long, value_name = "URL")]
+    db: String,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    paging: PagingArgs,
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let plan = match args.plan.plan(&args.filter)? {
+        Ok(p) => p,
+        Err(errors) => return Ok(super::report_errors(&errors)),
+    };
+    let schema = builtin::resolve(&args.plan.schema)?;
+    let layout = Layout::of(&schema);
+    let paging = Paging {
+        limit: args.paging.limit,
+        page: args.paging.page,
+    };
+    let rows = if args.db.starts_with("sqlite") {
+        let conn = sql::sqlite::open(&args.db)?;
+        let q = compiled(sql::compile(&plan, &layout, &Sqlite, paging), &args.filter)?;
+        sql::sqlite::run(&conn, &q)?
+    } else {
+        let mut client = sql::postgres::connect(&args.db)?;
+        let q = compiled(
+            sql::compile(&plan, &layout, &Postgres, paging),
+            &args.filter,
+        )?;
+        sql::postgres::run(&mut client, &q)?
+    };
+    let mut out = Output::new(
+        &args.output,
+        BufWriter::with_capacity(1 << 16, io::stdout().lock()),
+    );
+    for (rid, doc) in rows {
+        let record: serde_json::Value = serde_json::from_str(&doc)?;
+        out.record(rid as usize, &record, &doc)?;
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compiled(
+    q: Result<Query, spark_filter::Error>,
+    filter: &str,
+) -> Result<Query, Box<dyn std::error::Error>> {
+    q.map_err(|e| e.render(filter).into())
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DialectArg {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Args, Debug)]
+pub struct SqlArgs {
+    /// The filter text.
+    filter: String,
+    /// The SQL dialect.
+    #[arg(long, value_enum)]
+    dialect: DialectArg,
+    /// Print {"condition","sql","params"} as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    paging: PagingArgs,
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+pub fn sql(args: SqlArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let plan = match args.plan.plan(&args.filter)? {
+        Ok(p) => p,
+        Err(errors) => return Ok(super::report_errors(&errors)),
+    };
+    let schema = builtin::resolve(&args.plan.schema)?;
+    let layout = Layout::of(&schema);
+    let paging = Paging {
+        limit: args.paging.limit,
+        page: args.paging.page,
+    };
+    let q = match args.dialect {
+        DialectArg::Postgres => sql::compile(&plan, &layout, &Postgres, paging),
+        DialectArg::Sqlite => sql::compile(&plan, &layout, &Sqlite, paging),
+    };
+    let q = compiled(q, &args.filter)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&q)?)?;
+    } else {
+        writeln!(out, "{}", q.sql)?;
+        for (i, p) in q.params.iter().enumerate() {
+            writeln!(out, "-- ${} = {}", i + 1, serde_json::to_string(p)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,305 @@
+//! What differs between SQL databases, as methods: placeholders, quoting, column types,
+//! iteration over list columns, regular expressions, and the field-side functions.
+//!
+//! Identifiers only ever come from [`super::Layout`] (already restricted to
+//! `[a-z0-9_]`) and are quoted anyway; user values only ever travel as parameters.
+
+use chrono::FixedOffset;
+
+use super::Param;
+use crate::plan::FieldType;
+use crate::syntax::{ArithOp, Function};
+
+/// A SQL dialect.
+pub trait Dialect {
+    /// `postgres` or `sqlite`.
+    fn name(&self) -> &'static str;
+    /// The n-th (1-based) placeholder: `$1`, `?1`.
+    fn placeholder(&self, n: usize) -> String;
+    /// A quoted identifier.
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{ident}\"")
+    }
+    /// The column type of a field type.
+    fn column_type(&self, ty: FieldType) -> &'static str;
+    /// The type of a list column.
+    fn list_type(&self) -> &'static str;
+    /// `EXISTS` over the elements of a list column; `pred` gets the element expression.
+    fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String;
+    /// A regular-expression test of `expr` against the pattern parameter.
+    fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String;
+    /// The zone parameter that date functions of this dialect take.
+    fn zone_param(&self, zone: FixedOffset) -> Param;
+    /// A field-side function applied to `arg` with constant arguments `args` (placeholders)
+    /// and the zone placeholder; `None` when the dialect cannot compute it identically.
+    fn function(
+        &self,
+        function: Function,
+        arg: &str,
+        args: &[String],
+        zone: &str,
+        arg_type: FieldType,
+    ) -> Option<String>;
+    /// Arithmetic with the evaluator's semantics (checked integers, division by zero is
+    /// null, truncating integer division).
+    fn arith(&self, op: ArithOp, a: &str, b: &str, integers: bool) -> String;
+    /// Unary minus with the evaluator's semantics.
+    fn negate(&self, a: &str, integer: bool) -> String;
+    /// The text of a statement that creates an index.
+    fn create_index(&self, name: &str, table: &str, column: &str, list: bool) -> String {
+        let _ = list;
+        format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+            self.quote(name),
+            self.quote(table),
+            self.quote(column)
+        )
+    }
+}
+
+/// PostgreSQL (15 and later).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Postgres;
+
+/// SQLite (3.38 and later, as bundled). Connections must be prepared with
+/// [`super::sqlite::prepare`], which registers the functions this dialect calls
+/// (`regexp`, `spark_*`) and turns on case-sensitive `LIKE`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sqlite;
+
+impl Dialect for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn placeholder(&self, n: usize) -> String {
+        format!("${n}")
+    }
+
+    fn column_type(&self, ty: FieldType) -> &'static str {
+        match ty {
+            // The C collation compares bytes: code-point order, as the evaluator does.
+            FieldType::Character | FieldType::CharacterList | FieldType::Object => {
+                "TEXT COLLATE \"C\""
+            }
+            FieldType::Integer => "BIGINT",
+            FieldType::Decimal => "DOUBLE PRECISION",
+            FieldType::Boolean => "BOOLEAN",
+            FieldType::Date => "DATE",
+            FieldType::Datetime => "TIMESTAMPTZ",
+            FieldType::Time => "TIME",
+        }
+    }
+
+    fn list_type(&self) -> &'static str {
+        "TEXT[] COLLATE \"C\""
+    }
+
+    fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String {
+        format!(
+            "EXISTS (SELECT 1 FROM unnest({column}) AS e(v) WHERE {})",
+            pred("e.v")
+        )
+    }
+
+    fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String {
+        let op = if case_insensitive { "~*" } else { "~" };
+        format!("{expr} {op} {pattern}")
+    }
+
+    fn zone_param(&self, zone: FixedOffset) -> Param {
+        let secs = zone.local_minus_utc();
+        let sign = if secs < 0 { '-' } else { '+' };
+        let secs = secs.unsigned_abs();
+        Param::Text(format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60))
+    }
+
+    fn function(
+        &self,
+        function: Function,
+        arg: &str,
+        args: &[String],
+        zone: &str,
+        arg_type: FieldType,
+    ) -> Option<String> {
+        use Function as F;
+        let a = |i: usize| args.get(i).cloned().unwrap_or_else(|| "NULL".into());
+        // Datetimes are read in the plan's zone; dates as they are.
+        let local = match arg_type {
+            FieldType::Datetime => format!("({arg} AT TIME ZONE ({zone})::interval)"),
+            _ => format!("({arg})::timestamp"),
+        };
+        Some(match function {
+            F::ToLower => format!("lower(({arg}) COLLATE \"und-x-icu\") COLLATE \"C\""),
+            F::ToUpper => format!("upper(({arg}) COLLATE \"und-x-icu\") COLLATE \"C\""),
+            F::Trim => format!("btrim({arg}, E' \\t\\n\\r\\f\\v')"),
+            F::Length => format!("char_length({arg})::bigint"),
+            F::IndexOf => format!("(strpos({arg}, {}) - 1)::bigint", a(0)),
+            F::Concat => format!("({arg} || {})", a(0)),
+            F::Substring => match args.get(1) {
+                Some(len) => format!("substr({arg}, ({}) + 1, {len})", a(0)),
+                None => format!("substr({arg}, ({}) + 1)", a(0)),
+            },
+            F::Round => checked_bigint(&format!("round(({arg})::numeric)")),
+            F::Ceiling => checked_bigint(&format!("ceil(({arg})::numeric)")),
+            F::Floor => checked_bigint(&format!("floor(({arg})::numeric)")),
+            F::Date => format!("{local}::date"),
+            F::Time => format!("{local}::time"),
+            F::Year => format!("extract(year from {local})::bigint"),
+            F::Month => format!("extract(month from {local})::bigint"),
+            F::Day => format!("extract(day from {local})::bigint"),
+            F::Hour => format!("extract(hour from {local})::bigint"),
+            F::Minute => format!("extract(minute from {local})::bigint"),
+            F::Second => format!("floor(extract(second from {local}))::bigint"),
+            F::FractionalSeconds => {
+                format!(
+                    "((extract(microseconds from {local})::bigint % 1000000) / 1000000.0)::float8"
+                )
+            }
+            F::DayOfWeek => format!("(extract(dow from {local})::bigint + 1)"),
+            F::DayOfYear => format!("extract(doy from {local})::bigint"),
+            // cast() to text formats numbers differently in every engine; only the casts
+            // that do not format numbers are computed in SQL.
+            F::Cast => return None,
+            _ => return None,
+        })
+    }
+
+    fn arith(&self, op: ArithOp, a: &str, b: &str, integers: bool) -> String {
+        if integers {
+            // Computed in numeric and brought back only when it fits, as the evaluator's
+            // checked arithmetic makes overflow null.
+            let expr = match op {
+                ArithOp::Add => format!("(({a})::numeric + ({b})::numeric)"),
+                ArithOp::Sub => format!("(({a})::numeric - ({b})::numeric)"),
+                ArithOp::Mul => format!("(({a})::numeric * ({b})::numeric)"),
+                ArithOp::Div => format!("trunc(({a})::numeric / NULLIF(({b})::numeric, 0))"),
+                ArithOp::Mod => format!("mod(({a})::numeric, NULLIF(({b})::numeric, 0))"),
+            };
+            return checked_bigint(&expr);
+        }
+        match op {
+            ArithOp::Add => format!("(({a})::float8 + ({b})::float8)"),
+            ArithOp::Sub => format!("(({a})::float8 - ({b})::float8)"),
+            ArithOp::Mul => format!("(({a})::float8 * ({b})::float8)"),
+            ArithOp::Div => format!("(({a})::float8 / NULLIF(({b})::float8, 0))"),
+            ArithOp::Mod => format!(
+                "(({a})::float8 - trunc(({a})::float8 / NULLIF(({b})::float8, 0)) * ({b})::float8)"
+            ),
+        }
+    }
+
+    fn negate(&self, a: &str, integer: bool) -> String {
+        if integer {
+            checked_bigint(&format!("(-({a})::numeric)"))
+        } else {
+            format!("(-({a})::float8)")
+        }
+    }
+
+    fn create_index(&self, name: &str, table: &str, column: &str, list: bool) -> String {
+        let using = if list { " USING GIN" } else { "" };
+        format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {}{using} ({})",
+            self.quote(name),
+            self.quote(table),
+            self.quote(column)
+        )
+    }
+}
+
+fn checked_bigint(numeric: &str) -> String {
+    format!(
+        "(CASE WHEN {numeric} BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ({numeric})::bigint END)"
+    )
+}
+
+impl Dialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn placeholder(&self, n: usize) -> String {
+        format!("?{n}")
+    }
+
+    fn column_type(&self, ty: FieldType) -> &'static str {
+        match ty {
+            FieldType::Character | FieldType::CharacterList | FieldType::Object => "TEXT",
+            FieldType::Integer => "INTEGER",
+            FieldType::Decimal => "REAL",
+            // 0 and 1.
+            FieldType::Boolean => "INTEGER",
+            // YYYY-MM-DD, which orders as dates do.
+            FieldType::Date => "TEXT",
+            // Microseconds since 1970-01-01T00:00:00Z.
+            FieldType::Datetime => "INTEGER",
+            // HH:MM:SS.ffffff, fixed width, which orders as times do.
+            FieldType::Time => "TEXT",
+        }
+    }
+
+    fn list_type(&self) -> &'static str {
+        "TEXT"
+    }
+
+    fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String {
+        format!(
+            "EXISTS (SELECT 1 FROM json_each({column}) AS e WHERE {})",
+            pred("e.value")
+        )
+    }
+
+    fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String {
+        let flag = if case_insensitive { 1 } else { 0 };
+        format!("spark_regexp({pattern}, {expr}, {flag})")
+    }
+
+    fn zone_param(&self, zone: FixedOffset) -> Param {
+        Param::Int(zone.local_minus_utc().into())
+    }
+
+    fn function(
+        &self,
+        function: Function,
+        arg: &str,
+        args: &[String],
+        zone: &str,
+        arg_type: FieldType,
+    ) -> Option<String> {
+        // Every field-side function is the evaluator's own Rust code, registered by
+        // `sqlite::prepare`, so the two agree by construction.
+        let mut call = format!(
+            "spark_call('{}', {}, {arg}, {zone}",
+            function.name(),
+            type_code(arg_type)
+        );
+        for a in args {
+            call.push_str(", ");
+            call.push_str(a);
+        }
+        call.push(')');
+        Some(call)
+    }
+
+    fn arith(&self, op: ArithOp, a: &str, b: &str, _integers: bool) -> String {
+        format!("spark_arith('{}', {a}, {b})", op.as_str())
+    }
+
+    fn negate(&self, a: &str, _integer: bool) -> String {
+        format!("spark_arith('Sub', 0, {a})")
+    }
+}
+
+/// How `spark_call` reads its argument: the field type's storage in SQLite.
+pub(crate) fn type_code(ty: FieldType) -> i64 {
+    match ty {
+        FieldType::Character | FieldType::CharacterList | FieldType::Object => 0,
+        FieldType::Integer => 1,
+        FieldType::Decimal => 2,
+        FieldType::Boolean => 3,
+        FieldType::Date => 4,
+        FieldType::Datetime => 5,
+        FieldType::Time => 6,
+    }
+}

@@ -1,0 +1,244 @@
+//! Tables for a layout, and the rows of a record.
+//!
+//! Rows are extracted with the evaluator's own [`Record`] walker and value readers, so a
+//! value the evaluator can read is exactly a value SQL stores (and any other value is
+//! NULL): the two back ends see the same data.
+
+use chrono::FixedOffset;
+use serde_json::Value;
+
+use super::Param;
+use super::dialect::Dialect;
+use super::layout::{Layout, Place};
+use crate::eval::{FieldValue, Key, Record, read_key};
+use crate::plan::phone::PhoneParts;
+use crate::plan::text::fold_case;
+use crate::plan::{FieldRef, FieldType, Schema};
+
+/// The statements that (re)create the tables and indexes of a layout. Loading replaces a
+/// service's tables, so running a load twice leaves the same data.
+pub fn create_statements(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> {
+    let q = |s: &str| dialect.quote(s);
+    let mut out = Vec::new();
+    let mut drops: Vec<String> = layout
+        .child_tables()
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    drops.push(layout.table.clone());
+    for t in &drops {
+        out.push(format!("DROP TABLE IF EXISTS {}", q(t)));
+    }
+    let text = dialect.column_type(FieldType::Character);
+    let int = dialect.column_type(FieldType::Integer);
+    let mut columns = vec![
+        format!("rid {int} PRIMARY KEY"),
+        format!("doc {} NOT NULL", dialect.column_type(FieldType::Character)),
+    ];
+    let mut indexes = Vec::new();
+    for stored in layout.fields.iter().flatten() {
+        match &stored.place {
+            Place::Column(col) => {
+                columns.push(format!("{} {}", q(col), dialect.column_type(stored.ty)));
+                indexes.push((layout.table.clone(), col.clone(), false));
+                if let Some(f) = &stored.folded {
+                    columns.push(format!("{} {text}", q(f)));
+                    indexes.push((layout.table.clone(), f.clone(), false));
+                }
+            }
+            Place::List(col) => {
+                columns.push(format!("{} {}", q(col), dialect.list_type()));
+                indexes.push((layout.table.clone(), col.clone(), true));
+                if let Some(f) = &stored.folded {
+                    columns.push(format!("{} {}", q(f), dialect.list_type()));
+                    indexes.push((layout.table.clone(), f.clone(), true));
+                }
+            }
+            Place::Child {
+                table,
+                column,
+                phone,
+            } => {
+                let mut cols = vec![
+                    format!("rid {int} NOT NULL"),
+                    format!("{} {}", q(column), dialect.column_type(stored.ty)),
+                ];
+                if let Some(f) = &stored.folded {
+                    cols.push(format!("{} {text}", q(f)));
+                    indexes.push((table.clone(), f.clone(), false));
+                }
+                if *phone {
+                    for part in ["country", "area", "prefix", "line", "ext"] {
+                        cols.push(format!("{part} {text}"));
+                    }
+                    indexes.push((table.clone(), "line".into(), false));
+                }
+                out.push(format!("CREATE TABLE {} ({})", q(table), cols.join(", ")));
+                indexes.push((table.clone(), "rid".into(), false));
+                indexes.push((table.clone(), column.clone(), false));
+            }
+        }
+        if let Some(words) = &stored.words {
+            out.push(format!(
+                "CREATE TABLE {} (rid {int} NOT NULL, w {text} NOT NULL)",
+                q(words)
+            ));
+            indexes.push((words.clone(), "rid".into(), false));
+            indexes.push((words.clone(), "w".into(), false));
+        }
+    }
+    out.push(format!(
+        "CREATE TABLE {} ({})",
+        q(&layout.table),
+        columns.join(", ")
+    ));
+    for (table, column, list) in indexes {
+        let name = format!("{table}__{column}__idx");
+        let list = list && dialect.name() == "postgres";
+        out.push(dialect.create_index(&name, &table, &column, list));
+    }
+    out
+}
+
+/// What one record stores.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    /// The record's 1-based line number.
+    pub rid: i64,
+    /// The record's JSON text.
+    pub doc: String,
+    /// Main-table columns in layout order: (column, value or NULL).
+    pub columns: Vec<(String, Option<Param>)>,
+    /// List columns: (column, values or NULL when empty).
+    pub lists: Vec<(String, Option<Vec<String>>)>,
+    /// Child-table rows: (table, column names, one value list per row).
+    pub children: Vec<(String, Vec<String>, Vec<Vec<Option<Param>>>)>,
+}
+
+/// The row of a record.
+pub fn row(
+    schema: &Schema,
+    layout: &Layout,
+    rid: i64,
+    doc: &str,
+    record: &Value,
+    zone: FixedOffset,
+) -> Row {
+    let mut row = Row {
+        rid,
+        doc: doc.to_string(),
+        ..Row::default()
+    };
+    for (index, stored) in layout.fields.iter().enumerate() {
+        let Some(stored) = stored else { continue };
+        let field = FieldRef::of(index, &schema.fields[index]);
+        let values = read_values(record, &field, zone);
+        match &stored.place {
+            Place::Column(col) => {
+                let first = values.into_iter().next();
+                if let Some(f) = &stored.folded {
+                    let folded = first.as_ref().and_then(|p| match p {
+                        Param::Text(t) => Some(Param::Text(fold_case(t).into_owned())),
+                        _ => None,
+                    });
+                    row.columns.push((col.clone(), first.clone()));
+                    row.columns.push((f.clone(), folded));
+                } else {
+                    row.columns.push((col.clone(), first.clone()));
+                }
+                if let (Some(words), Some(Param::Text(t))) = (&stored.words, &first) {
+                    let rows = fold_case(t)
+                        .split_whitespace()
+                        .map(|w| vec![Some(Param::Text(w.to_string()))])
+                        .collect();
+                    row.children.push((words.clone(), vec!["w".into()], rows));
+                }
+            }
+            Place::List(col) => {
+                let texts: Vec<String> = values
+                    .iter()
+                    .filter_map(|p| match p {
+                        Param::Text(t) => Some(t.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(f) = &stored.folded {
+                    let folded: Vec<String> =
+                        texts.iter().map(|t| fold_case(t).into_owned()).collect();
+                    row.lists
+                        .push((f.clone(), (!folded.is_empty()).then_some(folded)));
+                }
+                row.lists
+                    .push((col.clone(), (!texts.is_empty()).then_some(texts)));
+            }
+            Place::Child {
+                table,
+                column,
+                phone,
+            } => {
+                let mut names = vec![column.clone()];
+                if let Some(f) = &stored.folded {
+                    names.push(f.clone());
+                }
+                if *phone {
+                    names.extend(["country", "area", "prefix", "line", "ext"].map(String::from));
+                }
+                let rows = values
+                    .into_iter()
+                    .map(|p| {
+                        let mut cells = vec![Some(p.clone())];
+                        let text = match &p {
+                            Param::Text(t) => Some(t.clone()),
+                            _ => None,
+                        };
+                        if stored.folded.is_some() {
+                            cells.push(
+                                text.as_ref()
+                                    .map(|t| Param::Text(fold_case(t).into_owned())),
+                            );
+                        }
+                        if *phone {
+                            let parts = text.as_deref().and_then(PhoneParts::parse);
+                            let get = |f: fn(&PhoneParts) -> Option<String>| {
+                                parts.as_ref().and_then(f).map(Param::Text)
+                            };
+                            cells.push(get(|p| p.country.clone()));
+                            cells.push(get(|p| p.area.clone()));
+                            cells.push(get(|p| Some(p.prefix.clone())));
+                            cells.push(get(|p| Some(p.line.clone())));
+                            cells.push(get(|p| p.extension.clone()));
+                        }
+                        cells
+                    })
+                    .collect();
+                row.children.push((table.clone(), names, rows));
+            }
+        }
+    }
+    row
+}
+
+/// The readable values of a field, as parameters (what the evaluator reads).
+fn read_values(record: &Value, field: &FieldRef, zone: FixedOffset) -> Vec<Param> {
+    let mut out = Vec::new();
+    record.any_value(field, |v| {
+        match v {
+            FieldValue::Null => {}
+            FieldValue::Str(s) if field.ty.is_textual() => out.push(Param::Text(s.to_string())),
+            v => {
+                if let Some(k) = read_key(v, field.ty, zone) {
+                    out.push(match k {
+                        Key::Int(i) => Param::Int(i),
+                        Key::Num(f) => Param::Float(f),
+                        Key::Bool(b) => Param::Bool(b),
+                        Key::Date(d) => Param::Date(d),
+                        Key::DateTime(t) => Param::DateTime(t),
+                        Key::Time(t) => Param::Time(t),
+                    });
+                }
+            }
+        }
+        false
+    });
+    out
+}

@@ -1,0 +1,550 @@
+//! SQL back ends: a [`Plan`] compiled to a parameterized condition (and a full `SELECT`)
+//! for PostgreSQL or SQLite, over the tables of [`Layout`].
+//!
+//! Every user value is a bind parameter; `LIKE` patterns are escaped and carry an explicit
+//! `ESCAPE '\'`; identifiers come only from the layout. Every test compiles to an
+//! expression that is never NULL (`col IS NOT NULL AND col = $1`), so `NOT` is the exact
+//! complement, as in the evaluator.
+//!
+//! ```
+//! use spark_filter::{plan::{self, builtin, PlanOptions}, sql::{self, Layout, Postgres, Paging}};
+//! let schema = builtin::builtin("accounts").unwrap();
+//! let plan = plan::check("UserType Eq 'Member' And Office Eq 'Fargo*'", &schema,
+//!     &Default::default(), &PlanOptions::default()).unwrap();
+//! let query = sql::compile(&plan, &Layout::of(&schema), &Postgres, Paging::default()).unwrap();
+//! assert!(query.condition.contains("$1"));
+//! ```
+
+pub mod dialect;
+pub mod layout;
+pub mod load;
+pub mod postgres;
+pub mod sqlite;
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::Serialize;
+
+pub use dialect::{Dialect, Postgres, Sqlite};
+pub use layout::{Layout, Place, Stored};
+
+use crate::error::{Error, ErrorKind};
+use crate::plan::{
+    CmpOp, FieldRef, FieldType, Node, Operand, Pattern, Plan, Predicate, Scalar, Test,
+};
+use crate::syntax::{Function, Span};
+
+/// A bind parameter.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Param {
+    /// A boolean (SQLite: 0 or 1).
+    Bool(bool),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A binary float.
+    Float(f64),
+    /// Text.
+    Text(String),
+    /// A date (SQLite: `YYYY-MM-DD` text).
+    Date(NaiveDate),
+    /// An instant (SQLite: microseconds since the epoch).
+    DateTime(chrono::DateTime<chrono::Utc>),
+    /// A clock time (SQLite: `HH:MM:SS.fffffffff` text).
+    Time(NaiveTime),
+}
+
+/// `_limit` and `_page` (1-based).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Paging {
+    /// Most rows to return.
+    pub limit: Option<u64>,
+    /// Which page of `limit` rows (1 is the first).
+    pub page: Option<u64>,
+}
+
+/// A compiled query.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Query {
+    /// The condition, for a `WHERE` over the main table aliased `t`.
+    pub condition: String,
+    /// `SELECT t.rid, t.doc FROM … WHERE … ORDER BY … LIMIT …`.
+    pub sql: String,
+    /// The parameters, in placeholder order.
+    pub params: Vec<Param>,
+}
+
+/// Compiles a plan for `dialect` over `layout`.
+pub fn compile(
+    plan: &Plan,
+    layout: &Layout,
+    dialect: &dyn Dialect,
+    paging: Paging,
+) -> Result<Query, Error> {
+    let mut c = Compiler {
+        layout,
+        dialect,
+        params: Vec::new(),
+        zone: None,
+        plan,
+    };
+    let condition = c.node(&plan.root)?;
+    let mut order = Vec::new();
+    for key in &plan.order_by {
+        let stored = c.stored(&key.field, key.span)?;
+        let column = match &stored.place {
+            Place::Column(col) => stored.folded.clone().unwrap_or_else(|| col.clone()),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::NotOrderable,
+                    key.span,
+                    format!(
+                        "{} holds several values and cannot order results",
+                        key.field.name
+                    ),
+                ));
+            }
+        };
+        let col = format!("t.{}", dialect.quote(&column));
+        let dir = if key.descending { "DESC" } else { "ASC" };
+        order.push(format!("{col} IS NULL, {col} {dir}"));
+    }
+    order.push("t.rid".to_string());
+    let mut sql = format!(
+        "SELECT t.rid, t.doc FROM {} AS t WHERE {condition} ORDER BY {}",
+        dialect.quote(&layout.table),
+        order.join(", ")
+    );
+    if let Some(limit) = paging.limit {
+        let offset = paging
+            .page
+            .unwrap_or(1)
+            .saturating_sub(1)
+            .saturating_mul(limit);
+        let l = c.param(Param::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let o = c.param(Param::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT {l} OFFSET {o}"));
+    }
+    Ok(Query {
+        condition,
+        sql,
+        params: c.params,
+    })
+}
+
+struct Compiler<'c> {
+    layout: &'c Layout,
+    dialect: &'c dyn Dialect,
+    params: Vec<Param>,
+    /// The zone placeholder, bound once when a date function needs it.
+    zone: Option<String>,
+    plan: &'c Plan,
+}
+
+const TRUE: &str = "(1=1)";
+const FALSE: &str = "(1=0)";
+
+/// `LIKE` text for a pattern, with `\`, `%` and `_` escaped.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The smallest string greater than every string that starts with `prefix`, if any:
+/// `prefix` with its last character incremented.
+pub fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = last as u32 + 1;
+        if (0xD800..0xE000).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(c) = char::from_u32(next) {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+impl<'c> Compiler<'c> {
+    fn param(&mut self, p: Param) -> String {
+        self.params.push(p);
+        self.dialect.placeholder(self.params.len())
+    }
+
+    fn zone(&mut self) -> String {
+        if let Some(z) = &self.zone {
+            return z.clone();
+        }
+        let z = self.param(self.dialect.zone_param(self.plan.zone));
+        self.zone = Some(z.clone());
+        z
+    }
+
+    fn q(&self, ident: &str) -> String {
+        self.dialect.quote(ident)
+    }
+
+    fn stored(&self, field: &FieldRef, span: Span) -> Result<&'c Stored, Error> {
+        self.layout
+            .fields
+            .get(field.index)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotSearchable,
+                    span,
+                    format!(
+                        "{} has no storage in table {}",
+                        field.name, self.layout.table
+                    ),
+                )
+            })
+    }
+
+    fn node(&mut self, n: &Node) -> Result<String, Error> {
+        Ok(match n {
+            Node::Const { value: true } => TRUE.into(),
+            Node::Const { value: false } => FALSE.into(),
+            Node::And { children } => self.join(children, " AND ")?,
+            Node::Or { children } => self.join(children, " OR ")?,
+            Node::Not { node } => format!("NOT {}", self.node(node)?),
+            Node::Test(t) => self.test(t)?,
+        })
+    }
+
+    fn join(&mut self, children: &[Node], sep: &str) -> Result<String, Error> {
+        let parts = children
+            .iter()
+            .map(|c| self.node(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(format!("({})", parts.join(sep)))
+    }
+
+    fn scalar(&mut self, s: &Scalar) -> String {
+        let p = match s {
+            Scalar::Integer(i) => Param::Int(*i),
+            Scalar::Decimal(d) => {
+                use rust_decimal::prelude::ToPrimitive;
+                Param::Float(d.to_f64().unwrap_or(f64::NAN))
+            }
+            Scalar::Text(t) => Param::Text(t.clone()),
+            Scalar::Boolean(b) => Param::Bool(*b),
+            Scalar::Date(d) => Param::Date(*d),
+            Scalar::DateTime(t) => Param::DateTime(*t),
+            Scalar::Time(t) => Param::Time(*t),
+        };
+        self.param(p)
+    }
+
+    fn test(&mut self, t: &Test) -> Result<String, Error> {
+        let bare = match &t.operand {
+            Operand::Field(f) => Some(f),
+            Operand::Call {
+                function: Function::All,
+                arg,
+                ..
+            } => match &**arg {
+                Operand::Field(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(field) = bare else {
+            let expr = self.operand(&t.operand, t.span)?;
+            return self.predicate(&expr, &t.predicate, t.span);
+        };
+        let stored = self.stored(field, t.span)?;
+        let fold = t.fold_case && stored.folded.is_some();
+        match (&t.predicate, &stored.place) {
+            (Predicate::AnyWord { patterns }, _) => {
+                let words = stored.words.clone().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::OperatorNotAllowed,
+                        t.span,
+                        "no words table for this field",
+                    )
+                })?;
+                let alts = self.patterns("w.w", patterns);
+                Ok(format!(
+                    "EXISTS (SELECT 1 FROM {} AS w WHERE w.rid = t.rid AND {alts})",
+                    self.q(&words)
+                ))
+            }
+            (Predicate::Phone { numbers }, Place::Child { table, .. }) => {
+                let mut alts = Vec::new();
+                for n in numbers {
+                    let mut parts = vec![
+                        format!("p.prefix = {}", self.param(Param::Text(n.prefix.clone()))),
+                        format!("p.line = {}", self.param(Param::Text(n.line.clone()))),
+                    ];
+                    for (col, v) in [
+                        ("area", &n.area),
+                        ("country", &n.country),
+                        ("ext", &n.extension),
+                    ] {
+                        if let Some(v) = v {
+                            parts.push(format!("p.{col} = {}", self.param(Param::Text(v.clone()))));
+                        }
+                    }
+                    alts.push(format!("({})", parts.join(" AND ")));
+                }
+                Ok(format!(
+                    "EXISTS (SELECT 1 FROM {} AS p WHERE p.rid = t.rid AND ({}))",
+                    self.q(table),
+                    alts.join(" OR ")
+                ))
+            }
+            (Predicate::IsNull, Place::Column(col)) => Ok(format!("(t.{} IS NULL)", self.q(col))),
+            (Predicate::IsNull, Place::List(col)) => Ok(format!("(t.{} IS NULL)", self.q(col))),
+            (Predicate::IsNull, Place::Child { table, .. }) => Ok(format!(
+                "NOT EXISTS (SELECT 1 FROM {} AS c WHERE c.rid = t.rid)",
+                self.q(table)
+            )),
+            (Predicate::ContainsAll { values }, _) => {
+                let mut parts = Vec::new();
+                for v in values {
+                    let pred = Predicate::Match {
+                        patterns: vec![Pattern::Exact(v.clone())],
+                    };
+                    parts.push(self.elements(stored, fold, &pred, t.span)?);
+                }
+                Ok(if parts.is_empty() {
+                    TRUE.into()
+                } else {
+                    format!("({})", parts.join(" AND "))
+                })
+            }
+            _ => self.elements(stored, fold, &t.predicate, t.span),
+        }
+    }
+
+    /// A predicate over every value of a stored field (any value matching).
+    fn elements(
+        &mut self,
+        stored: &Stored,
+        fold: bool,
+        pred: &Predicate,
+        span: Span,
+    ) -> Result<String, Error> {
+        let column = |col: &str| match (&stored.folded, fold) {
+            (Some(f), true) => f.clone(),
+            _ => col.to_string(),
+        };
+        match &stored.place {
+            Place::Column(col) => {
+                let expr = format!("t.{}", self.q(&column(col)));
+                self.predicate(&expr, pred, span)
+            }
+            Place::List(col) => {
+                let list = format!("t.{}", self.q(&column(col)));
+                let mut result = Ok(String::new());
+                let dialect = self.dialect;
+                let sql = dialect.list_exists(&list, &mut |elem| match self
+                    .predicate(elem, pred, span)
+                {
+                    Ok(s) => s,
+                    Err(e) => {
+                        result = Err(e);
+                        String::new()
+                    }
+                });
+                result.map(|_| sql)
+            }
+            Place::Child {
+                table, column: col, ..
+            } => {
+                let expr = format!("c.{}", self.q(&column(col)));
+                let inner = self.predicate(&expr, pred, span)?;
+                Ok(format!(
+                    "EXISTS (SELECT 1 FROM {} AS c WHERE c.rid = t.rid AND {inner})",
+                    self.q(table)
+                ))
+            }
+        }
+    }
+
+    fn patterns(&mut self, expr: &str, patterns: &[Pattern]) -> String {
+        let mut alts = Vec::new();
+        for p in patterns {
+            alts.push(match p {
+                Pattern::Exact(s) => format!("{expr} = {}", self.param(Param::Text(s.clone()))),
+                Pattern::Prefix(s) if s.is_empty() => TRUE.into(),
+                // A range on the column, so that an index serves it.
+                Pattern::Prefix(s) => {
+                    let lo = self.param(Param::Text(s.clone()));
+                    match prefix_successor(s) {
+                        Some(next) => {
+                            let hi = self.param(Param::Text(next));
+                            format!("({expr} >= {lo} AND {expr} < {hi})")
+                        }
+                        None => format!("{expr} >= {lo}"),
+                    }
+                }
+                Pattern::Suffix(s) => self.like(expr, format!("%{}", like_escape(s))),
+                Pattern::Contains(s) => self.like(expr, format!("%{}%", like_escape(s))),
+                Pattern::Glob(parts) => {
+                    let escaped: Vec<String> = parts.iter().map(|p| like_escape(p)).collect();
+                    self.like(expr, escaped.join("%"))
+                }
+            });
+        }
+        format!("({expr} IS NOT NULL AND ({}))", alts.join(" OR "))
+    }
+
+    fn like(&mut self, expr: &str, pattern: String) -> String {
+        let p = self.param(Param::Text(pattern));
+        format!("{expr} LIKE {p} ESCAPE '\\'")
+    }
+
+    /// A never-NULL test of a scalar expression.
+    fn predicate(&mut self, expr: &str, pred: &Predicate, span: Span) -> Result<String, Error> {
+        Ok(match pred {
+            Predicate::IsNull => format!("({expr} IS NULL)"),
+            Predicate::Compare { op, value } => {
+                let p = self.scalar(value);
+                let op = match op {
+                    CmpOp::Eq => "=",
+                    CmpOp::Gt => ">",
+                    CmpOp::Ge => ">=",
+                    CmpOp::Lt => "<",
+                    CmpOp::Le => "<=",
+                };
+                format!("({expr} IS NOT NULL AND {expr} {op} {p})")
+            }
+            Predicate::In { values } => {
+                let ps: Vec<String> = values.iter().map(|v| self.scalar(v)).collect();
+                format!("({expr} IS NOT NULL AND {expr} IN ({}))", ps.join(", "))
+            }
+            Predicate::Between { low, high } => {
+                let (lo, hi) = (self.scalar(low), self.scalar(high));
+                format!("({expr} IS NOT NULL AND {expr} >= {lo} AND {expr} <= {hi})")
+            }
+            Predicate::Match { patterns } => self.patterns(expr, patterns),
+            Predicate::Regex {
+                pattern,
+                case_insensitive,
+            } => {
+                let p = self.param(Param::Text(pattern.clone()));
+                let test = self.dialect.regex(expr, &p, *case_insensitive);
+                format!("({expr} IS NOT NULL AND {test})")
+            }
+            Predicate::AnyWord { .. } | Predicate::Phone { .. } | Predicate::ContainsAll { .. } => {
+                return Err(Error::new(
+                    ErrorKind::OperatorNotAllowed,
+                    span,
+                    "this rule applies to a field, not to a computed value",
+                ));
+            }
+        })
+    }
+
+    /// A field-side expression as SQL, with its type.
+    fn operand(&mut self, op: &Operand, span: Span) -> Result<String, Error> {
+        Ok(self.typed_operand(op, span)?.0)
+    }
+
+    fn typed_operand(&mut self, op: &Operand, span: Span) -> Result<(String, FieldType), Error> {
+        Ok(match op {
+            Operand::Field(f) => {
+                let stored = self.stored(f, span)?;
+                match &stored.place {
+                    Place::Column(col) => (format!("t.{}", self.q(col)), f.ty),
+                    _ => {
+                        return Err(Error::new(
+                            ErrorKind::TypeMismatch,
+                            span,
+                            format!(
+                                "{} holds several values and cannot be computed with",
+                                f.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            Operand::Const { value } => {
+                let ty = match value {
+                    Scalar::Integer(_) => FieldType::Integer,
+                    Scalar::Decimal(_) => FieldType::Decimal,
+                    Scalar::Text(_) => FieldType::Character,
+                    Scalar::Boolean(_) => FieldType::Boolean,
+                    Scalar::Date(_) => FieldType::Date,
+                    Scalar::DateTime(_) => FieldType::Datetime,
+                    Scalar::Time(_) => FieldType::Time,
+                };
+                (self.scalar(value), ty)
+            }
+            Operand::Negate { arg } => {
+                let (a, ty) = self.typed_operand(arg, span)?;
+                (self.dialect.negate(&a, ty == FieldType::Integer), ty)
+            }
+            Operand::Arith { op, lhs, rhs } => {
+                let (a, ta) = self.typed_operand(lhs, span)?;
+                let (b, tb) = self.typed_operand(rhs, span)?;
+                let integers = ta == FieldType::Integer && tb == FieldType::Integer;
+                let ty = if integers {
+                    FieldType::Integer
+                } else {
+                    FieldType::Decimal
+                };
+                (self.dialect.arith(*op, &a, &b, integers), ty)
+            }
+            Operand::Call {
+                function,
+                arg,
+                args,
+            } => {
+                let (a, ta) = self.typed_operand(arg, span)?;
+                let ty = result_type(*function, ta, args);
+                let args: Vec<String> = args.iter().map(|s| self.scalar(s)).collect();
+                let zone = self.zone();
+                let sql = self
+                    .dialect
+                    .function(*function, &a, &args, &zone, ta)
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::OperatorNotAllowed,
+                            span,
+                            format!(
+                                "{}() is not available in the {} dialect",
+                                function.name(),
+                                self.dialect.name()
+                            ),
+                        )
+                    })?;
+                (sql, ty)
+            }
+        })
+    }
+}
+
+fn result_type(function: Function, arg: FieldType, args: &[Scalar]) -> FieldType {
+    use Function as F;
+    match function {
+        F::Cast => match args.first() {
+            Some(Scalar::Text(t)) if t == "integer" => FieldType::Integer,
+            Some(Scalar::Text(t)) if t == "decimal" => FieldType::Decimal,
+            _ => FieldType::Character,
+        },
+        F::ToLower | F::ToUpper | F::Trim | F::Concat | F::Substring => FieldType::Character,
+        F::Length | F::IndexOf | F::Round | F::Ceiling | F::Floor => FieldType::Integer,
+        F::Year
+        | F::Month
+        | F::Day
+        | F::Hour
+        | F::Minute
+        | F::Second
+        | F::DayOfWeek
+        | F::DayOfYear => FieldType::Integer,
+        F::FractionalSeconds => FieldType::Decimal,
+        F::Date => FieldType::Date,
+        F::Time => FieldType::Time,
+        _ => arg,
+    }
+}
