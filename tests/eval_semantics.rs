@@ -1723,8 +1723,6 @@ fn datetime_instants_on_multi_valued_fields_match_any_element() {
 }
 
 #[test]
-#[ignore = "eval bug: a date against a multi-valued datetime field is planned as date(Field) and \
-            the evaluator computes date() from the field's first element only"]
 fn a_date_against_a_multi_valued_datetime_field_matches_any_element() {
     let (s, r) = logins();
     yields(&s, "Logins Eq 2013-07-26", &r, &["second", "first"]);
@@ -1740,8 +1738,6 @@ fn a_date_against_a_multi_valued_datetime_field_matches_any_element() {
 }
 
 #[test]
-#[ignore = "eval bug: all() nested in a function, arithmetic or another all() plans, but the \
-            evaluator computes it as null, so the condition silently matches nothing"]
 fn all_nested_in_an_operand_is_rejected() {
     let s = Schema::from_json(
         r#"{"name":"t","fields":[

@@ -138,7 +138,10 @@ fn fixtures() {
             limits: Limits::default(),
         };
         let planned = plan::check(&f.filter, &schema, &parse, &f.options);
-        let order = f.orderby.as_deref().map(|o| plan::order_by(o, &schema));
+        let order = f
+            .orderby
+            .as_deref()
+            .map(|o| plan::order_by(o, &schema, &f.options.caller));
 
         let mut out = String::new();
         let _ = writeln!(out, "schema:  {}", f.schema);

@@ -36,7 +36,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     pub orderby: Option<String>,
     /// The zone of datetimes written without one, e.g. -05:00 (default UTC).
-    #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
+    #[arg(long, value_name = "OFFSET", value_parser = parse_zone, allow_hyphen_values = true)]
     pub zone: Option<chrono::FixedOffset>,
     #[command(flatten)]
     pub syntax: SyntaxArgs,
@@ -108,10 +108,7 @@ impl PlanArgs {
 
     /// Loads the schema and plans `filter` (with `_orderby`): the plan, or the errors each
     /// paired with the text its span points into.
-    pub fn plan(
-        &self,
-        filter: &str,
-    ) -> Result<Result<plan::Plan, Vec<(Error, String)>>, Box<dyn std::error::Error>> {
+    pub fn plan(&self, filter: &str) -> Result<Planned, Box<dyn std::error::Error>> {
         let schema = builtin::resolve(&self.schema)?;
         let parse = self.syntax.options();
         let options = self.options();
@@ -119,7 +116,7 @@ impl PlanArgs {
         let planned = plan::check(filter, &schema, &parse, &options)
             .map_err(|es| errors.extend(es.into_iter().map(|e| (e, filter.to_string()))));
         let order = match &self.orderby {
-            Some(text) => plan::order_by(text, &schema)
+            Some(text) => plan::order_by(text, &schema, &options.caller)
                 .map_err(|es| errors.extend(es.into_iter().map(|e| (e, text.clone()))))
                 .unwrap_or_default(),
             None => Vec::new(),
@@ -133,6 +130,9 @@ impl PlanArgs {
         })
     }
 }
+
+/// A plan, or the errors each paired with the text its span points into.
+pub type Planned = Result<plan::Plan, Vec<(Error, String)>>;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {

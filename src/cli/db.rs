@@ -24,7 +24,7 @@ pub struct LoadArgs {
     #[arg(long, value_name = "URL")]
     db: String,
     /// The zone of datetimes written without one in the records (default UTC).
-    #[arg(long, value_name = "OFFSET")]
+    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
     zone: Option<chrono::FixedOffset>,
     /// JSONL records; - for standard input.
     file: String,

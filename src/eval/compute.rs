@@ -10,7 +10,9 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 
 use super::record::{FieldValue, Record};
 use super::{Key, read_key};
+use crate::plan::text::{time_to_micros, to_micros};
 use crate::plan::{Operand, Scalar};
+use crate::syntax::Value;
 use crate::syntax::{ArithOp, Function};
 
 /// A computed value.
@@ -241,31 +243,35 @@ fn local(k: Key, zone: FixedOffset) -> Option<NaiveDateTime> {
     }
 }
 
-/// `YYYY-MM-DD`.
+/// A record's date: `YYYY-MM-DD` (a datetime's date part is not a date).
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
+    match crate::syntax::read_temporal(s)? {
+        Value::Date(d) => Some(d),
+        _ => None,
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// RFC 3339 with a zone, or a local `YYYY-MM-DDTHH:MM[:SS[.f]]` in `zone`, or a date
-/// (midnight in `zone`).
+/// A record's datetime: the filter grammar's datetimes (zone `Z`, `+HH:MM`, `+HHMM` or
+/// none, meaning `zone`), RFC 3339, or a date (its first instant in `zone`); at microsecond
+/// precision.
 pub(crate) fn parse_datetime(s: &str, zone: FixedOffset) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.to_utc());
-    }
-    let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .ok()
-        .or_else(|| parse_date(s).map(|d| d.and_time(NaiveTime::MIN)))?;
-    local.and_local_timezone(zone).single().map(|t| t.to_utc())
+    let (local, offset) = match crate::syntax::read_temporal(s) {
+        Some(Value::DateTime(dt)) => (dt.local, dt.offset),
+        Some(Value::Date(d)) => (d.and_time(NaiveTime::MIN), None),
+        _ => {
+            return DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| to_micros(t.to_utc()));
+        }
+    };
+    let t = local.and_local_timezone(offset.unwrap_or(zone)).single()?;
+    Some(to_micros(t.to_utc()))
 }
 
-/// `HH:MM[:SS[.f]]`.
+/// A record's clock time: `HH:MM[:SS[.f]]`, at microsecond precision.
 pub(crate) fn parse_time(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s, "%H:%M:%S%.f")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
-        .ok()
+    match crate::syntax::read_temporal(s)? {
+        Value::Time(t) => Some(time_to_micros(t)),
+        _ => None,
+    }
 }

@@ -118,7 +118,7 @@ pub fn plan(
 }
 
 /// Parses and checks `_orderby` text such as `-LastName,FirstName` or `+Name`.
-pub fn order_by(text: &str, schema: &Schema) -> Result<Vec<OrderKey>, Vec<Error>> {
+pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<OrderKey>, Vec<Error>> {
     let mut keys = Vec::new();
     let mut errors = Vec::new();
     let mut offset = 0;
@@ -142,6 +142,14 @@ pub fn order_by(text: &str, schema: &Schema) -> Result<Vec<OrderKey>, Vec<Error>
         }
         match schema.field_named(name) {
             None => errors.push(unknown_field(schema, name, span)),
+            Some((_, def)) if def.orderable && caller.may_search(&def.access).is_err() => {
+                let who = caller.may_search(&def.access).err().unwrap_or_default();
+                errors.push(Error::new(
+                    ErrorKind::RoleForbidden,
+                    span,
+                    format!("{} cannot be used with this key: {who}", def.name),
+                ));
+            }
             Some((index, def)) if def.orderable => keys.push(OrderKey {
                 field: field_ref(index, def),
                 descending,
@@ -274,7 +282,6 @@ impl<'p> Planner<'p> {
             ));
             return Err(());
         }
-        self.constrained.insert(index);
         Ok(Some((index, def)))
     }
 
@@ -480,12 +487,23 @@ impl<'p> Planner<'p> {
         })
     }
 
+    /// The instant a datetime literal stands for, at microsecond precision (the precision
+    /// every back end compares at).
     fn instant(&self, dt: &DateTime) -> chrono::DateTime<chrono::Utc> {
         let offset = dt.offset.unwrap_or(self.options.zone);
-        match offset.from_local_datetime(&dt.local) {
+        let t = match offset.from_local_datetime(&dt.local) {
             chrono::LocalResult::Single(t) => t.to_utc(),
             _ => dt.local.and_utc(),
-        }
+        };
+        crate::plan::text::to_micros(t)
+    }
+
+    /// The first instant of a calendar day in the plan's zone.
+    fn day_start(&self, d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+        self.instant(&DateTime {
+            local: d.and_time(chrono::NaiveTime::MIN),
+            offset: None,
+        })
     }
 
     fn local_date(&self, dt: &DateTime) -> NaiveDate {
@@ -509,6 +527,18 @@ impl<'p> Planner<'p> {
             }
             Ok(Some(t)) => t,
         };
+        if nested_all(&typed.operand, true) {
+            return self.error(
+                ErrorKind::TypeMismatch,
+                c.lhs.span,
+                "all() applies to a whole comparison: write all(Field) Eq 'a','b', not inside another function or arithmetic",
+            );
+        }
+        // Only a comparison that stays in the plan constrains its fields (a dropped one
+        // must not switch off an implicit condition).
+        for field in typed.operand.fields() {
+            self.constrained.insert(field.index);
+        }
         // Field-level operator restrictions ("Eq only").
         for field in typed.operand.fields() {
             let def = &self.schema.fields[field.index];
@@ -565,7 +595,9 @@ impl<'p> Planner<'p> {
     }
 
     fn test(&self, typed: &Typed, predicate: Predicate, span: Span) -> Node {
-        let fold_case = !typed.case_sensitive || matches!(predicate, Predicate::AnyWord { .. });
+        // Regular expressions see the text as stored (their own 'i' flag handles case).
+        let fold_case = (!typed.case_sensitive && !matches!(predicate, Predicate::Regex { .. }))
+            || matches!(predicate, Predicate::AnyWord { .. });
         Node::Test(Box::new(Test {
             operand: typed.operand.clone(),
             predicate,
@@ -586,6 +618,17 @@ impl<'p> Planner<'p> {
         span: Span,
     ) -> Option<Node> {
         if matches!(value, Value::Null) {
+            if let Some((index, _)) = typed.bare {
+                let def = &self.schema.fields[index];
+                if let Some(allowed) = &def.values {
+                    self.errors.push(Error::new(
+                        ErrorKind::InvalidValue,
+                        vspan,
+                        format!("{} is one of {}; NULL is not", def.name, allowed.join(", ")),
+                    ));
+                    return None;
+                }
+            }
             return Some(self.test(typed, Predicate::IsNull, span));
         }
         let is_all = matches!(
@@ -595,9 +638,10 @@ impl<'p> Planner<'p> {
                 ..
             }
         );
+        let text = matches!(value, Value::Character(_));
         if is_all
             || self.rule(typed) == Some(Rule::Phone)
-            || self.rule(typed) == Some(Rule::NameWords)
+            || (self.rule(typed) == Some(Rule::NameWords) && text)
         {
             return self.list(typed, &[(value, vspan)], span);
         }
@@ -743,9 +787,10 @@ impl<'p> Planner<'p> {
             }
             return Some(self.test(typed, Predicate::Match { patterns }, span));
         }
-        // Non-text lists become one In; values that coercion rules out are left out.
+        // Non-text lists become one In; values that coercion rules out are left out;
+        // calendar days against a datetime field become ranges beside it.
         let mut scalars = Vec::new();
-        let mut operand = None;
+        let mut days = Vec::new();
         for (v, vspan) in values {
             if matches!(v, Value::Regex { .. } | Value::CharRange { .. }) {
                 self.errors.push(Error::new(
@@ -755,23 +800,39 @@ impl<'p> Planner<'p> {
                 ));
                 return None;
             }
-            let (op, scalar) = self.coerce(typed, v, *vspan)?;
-            operand = Some(op);
-            if let Some(s) = scalar.exact() {
-                scalars.push(s);
+            match self.coerce(typed, v, *vspan)? {
+                (_, Coerced::Exact(s)) => scalars.push(s),
+                (_, day @ Coerced::Day(..)) => days.push(day),
+                _ => {}
             }
         }
-        let operand = operand.unwrap_or_else(|| typed.operand.clone());
-        Some(match scalars.len() {
-            0 => Node::Const { value: false },
-            1 => compare(operand, CmpOp::Eq, Coerced::Exact(scalars.remove(0)), span),
-            _ => Node::Test(Box::new(Test {
+        let operand = typed.operand.clone();
+        let mut alternatives: Vec<Node> = days
+            .into_iter()
+            .map(|day| compare(operand.clone(), CmpOp::Eq, day, span))
+            .collect();
+        match scalars.len() {
+            0 => {}
+            1 => alternatives.push(compare(
+                operand,
+                CmpOp::Eq,
+                Coerced::Exact(scalars.remove(0)),
+                span,
+            )),
+            _ => alternatives.push(Node::Test(Box::new(Test {
                 operand,
                 predicate: Predicate::In { values: scalars },
                 fold_case: false,
                 span,
                 implicit: false,
-            })),
+            }))),
+        }
+        Some(match alternatives.len() {
+            0 => Node::Const { value: false },
+            1 => alternatives.remove(0),
+            _ => Node::Or {
+                children: alternatives,
+            },
         })
     }
 
@@ -782,16 +843,35 @@ impl<'p> Planner<'p> {
         high: &syntax::Constant<'_>,
         span: Span,
     ) -> Option<Node> {
-        let (operand, lo) = self.coerce(typed, &low.value, low.term.span)?;
-        let (_, hi) = self.coerce(typed, &high.value, high.term.span)?;
+        // Bounds of a date and a datetime are both datetimes (SPEC 3): the date becomes
+        // midnight in the plan's zone.
+        let widen = |v: &Value<'_>, other: &Value<'_>| -> Option<Value<'static>> {
+            match (v, other) {
+                (Value::Date(d), Value::DateTime(_)) => Some(Value::DateTime(DateTime {
+                    local: d.and_time(chrono::NaiveTime::MIN),
+                    offset: None,
+                })),
+                _ => None,
+            }
+        };
+        let (low_w, high_w) = (
+            widen(&low.value, &high.value),
+            widen(&high.value, &low.value),
+        );
+        let low_v = low_w.as_ref().unwrap_or(&low.value);
+        let high_v = high_w.as_ref().unwrap_or(&high.value);
+        let (operand, lo) = self.coerce(typed, low_v, low.term.span)?;
+        let (_, hi) = self.coerce(typed, high_v, high.term.span)?;
         let lo = match lo {
             Coerced::Exact(s) => s,
+            Coerced::Day(start, _) => Scalar::DateTime(start),
             Coerced::Between(_, up) => up,
             Coerced::Beyond(true) => return Some(Node::Const { value: false }),
             Coerced::Beyond(false) => Scalar::Integer(i64::MIN),
         };
         let hi = match hi {
             Coerced::Exact(s) => s,
+            Coerced::Day(_, next) => Scalar::DateTime(just_before(next)),
             Coerced::Between(down, _) => down,
             Coerced::Beyond(false) => return Some(Node::Const { value: false }),
             Coerced::Beyond(true) => Scalar::Integer(i64::MAX),
@@ -888,16 +968,15 @@ impl<'p> Planner<'p> {
             (T::DateTime, Value::DateTime(dt)) => {
                 Coerced::Exact(Scalar::DateTime(self.instant(dt)))
             }
-            (T::DateTime, Value::Date(d)) => {
-                // A date against a datetime field compares the calendar day (in the zone).
-                let operand = Operand::Call {
-                    function: Function::Date,
-                    arg: Box::new(same),
-                    args: Vec::new(),
-                };
-                return Some((operand, Coerced::Exact(Scalar::Date(*d))));
+            // A date against a datetime field compares the calendar day in the plan's zone:
+            // the instants from the day's start to the next day's start.
+            (T::DateTime, Value::Date(d)) => match d.succ_opt() {
+                Some(next) => Coerced::Day(self.day_start(*d), self.day_start(next)),
+                None => Coerced::Exact(Scalar::DateTime(self.day_start(*d))),
+            },
+            (T::Time, Value::Time(t)) => {
+                Coerced::Exact(Scalar::Time(crate::plan::text::time_to_micros(*t)))
             }
-            (T::Time, Value::Time(t)) => Coerced::Exact(Scalar::Time(*t)),
             _ => {
                 self.mismatch(typed, value, vspan);
                 return None;
@@ -911,7 +990,7 @@ impl<'p> Planner<'p> {
     fn check_required(&mut self, filter: &Filter<'_>, whole: Span) {
         let mut conjuncts = Vec::new();
         if let Some(e) = &filter.expr {
-            top_level_conjuncts(e, &mut conjuncts);
+            self.top_level_conjuncts(e, &mut conjuncts);
         }
         for (index, def) in self.schema.fields.iter().enumerate() {
             if !def.required {
@@ -985,6 +1064,18 @@ impl<'p> Planner<'p> {
     }
 }
 
+/// Whether `all()` occurs anywhere but at the root of an operand.
+fn nested_all(op: &Operand, root: bool) -> bool {
+    match op {
+        Operand::Call { function, arg, .. } => {
+            (*function == Function::All && !root) || nested_all(arg, false)
+        }
+        Operand::Arith { lhs, rhs, .. } => nested_all(lhs, false) || nested_all(rhs, false),
+        Operand::Negate { arg } => nested_all(arg, false),
+        Operand::Field(_) | Operand::Const { .. } => false,
+    }
+}
+
 /// A value coerced to an integer operand may fall between integers or outside i64.
 enum Coerced {
     /// The value as it is.
@@ -993,15 +1084,14 @@ enum Coerced {
     Between(Scalar, Scalar),
     /// Beyond the integer range: above (`true`) or below.
     Beyond(bool),
+    /// A calendar day against a datetime: from its first instant up to (not including) the
+    /// next day's first instant.
+    Day(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
 }
 
-impl Coerced {
-    fn exact(self) -> Option<Scalar> {
-        match self {
-            Coerced::Exact(s) => Some(s),
-            _ => None,
-        }
-    }
+/// One microsecond before `t`: the inclusive end of a day.
+fn just_before(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    t - chrono::TimeDelta::microseconds(1)
 }
 
 fn integer_bounds(d: Decimal) -> Coerced {
@@ -1022,6 +1112,24 @@ fn integer_bounds(d: Decimal) -> Coerced {
 fn compare(operand: Operand, op: CmpOp, value: Coerced, span: Span) -> Node {
     let (op, value) = match value {
         Coerced::Exact(v) => (op, v),
+        Coerced::Day(start, next) => match op {
+            CmpOp::Eq => {
+                return Node::Test(Box::new(Test {
+                    operand,
+                    predicate: Predicate::Between {
+                        low: Scalar::DateTime(start),
+                        high: Scalar::DateTime(just_before(next)),
+                    },
+                    fold_case: false,
+                    span,
+                    implicit: false,
+                }));
+            }
+            CmpOp::Gt => (CmpOp::Ge, Scalar::DateTime(next)),
+            CmpOp::Ge => (CmpOp::Ge, Scalar::DateTime(start)),
+            CmpOp::Lt => (CmpOp::Lt, Scalar::DateTime(start)),
+            CmpOp::Le => (CmpOp::Lt, Scalar::DateTime(next)),
+        },
         Coerced::Between(floor, ceil) => match op {
             CmpOp::Eq => return Node::Const { value: false },
             CmpOp::Gt => (CmpOp::Gt, floor),
@@ -1080,12 +1188,50 @@ fn first_field<'t, 'a>(term: &'t Term<'a>) -> Option<&'t Field<'a>> {
     }
 }
 
-/// The comparisons joined by `And` at the top of the filter (groups are transparent).
-fn top_level_conjuncts<'e, 'a>(e: &'e Expr<'a>, out: &mut Vec<&'e Comparison<'a>>) {
-    match &e.kind {
-        ExprKind::And { children } => children.iter().for_each(|c| top_level_conjuncts(c, out)),
-        ExprKind::Group { expr } => top_level_conjuncts(expr, out),
-        ExprKind::Comparison(c) => out.push(c),
-        _ => {}
+impl Planner<'_> {
+    /// The comparisons joined by `And` at the top of the filter as planned: groups are
+    /// transparent, and conditions removed by the drop policy are gone (so that
+    /// `UserType Eq 'Member' Or Unknown Eq 1` is `UserType Eq 'Member'`).
+    fn top_level_conjuncts<'e, 'a>(&self, e: &'e Expr<'a>, out: &mut Vec<&'e Comparison<'a>>) {
+        match &e.kind {
+            ExprKind::And { children } => children
+                .iter()
+                .filter(|c| !self.is_dropped(c))
+                .for_each(|c| self.top_level_conjuncts(c, out)),
+            ExprKind::Or { children } => {
+                let kept: Vec<&Expr<'a>> =
+                    children.iter().filter(|c| !self.is_dropped(c)).collect();
+                if let [only] = kept[..] {
+                    self.top_level_conjuncts(only, out);
+                }
+            }
+            ExprKind::Group { expr } => self.top_level_conjuncts(expr, out),
+            ExprKind::Comparison(c) => out.push(c),
+            ExprKind::Not { .. } => {}
+        }
+    }
+
+    /// Whether the drop policy removes this expression entirely.
+    fn is_dropped(&self, e: &Expr<'_>) -> bool {
+        if self.options.unknown_fields != UnknownFields::Drop {
+            return false;
+        }
+        match &e.kind {
+            ExprKind::Or { children } | ExprKind::And { children } => {
+                children.iter().all(|c| self.is_dropped(c))
+            }
+            ExprKind::Not { expr } | ExprKind::Group { expr } => self.is_dropped(expr),
+            ExprKind::Comparison(c) => self.has_unknown_field(&c.lhs),
+        }
+    }
+
+    fn has_unknown_field(&self, t: &Term<'_>) -> bool {
+        match &t.kind {
+            TermKind::Field { field } => self.schema.field(field).is_none(),
+            TermKind::Literal { .. } => false,
+            TermKind::Call(c) => c.args.iter().any(|a| self.has_unknown_field(a)),
+            TermKind::Negate { term } | TermKind::Paren { term } => self.has_unknown_field(term),
+            TermKind::Arith(a) => self.has_unknown_field(&a.lhs) || self.has_unknown_field(&a.rhs),
+        }
     }
 }

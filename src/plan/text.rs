@@ -18,6 +18,18 @@ pub fn fold_case(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// An instant at microsecond precision, the precision every back end compares at
+/// (PostgreSQL's); finer digits are dropped (rounded toward the past).
+pub fn to_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// A clock time at microsecond precision.
+pub fn time_to_micros(t: chrono::NaiveTime) -> chrono::NaiveTime {
+    use chrono::Timelike;
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
 /// Folds when the field is case-insensitive.
 pub fn fold_if(s: &str, case_sensitive: bool) -> String {
     if case_sensitive {

@@ -111,8 +111,19 @@ pub struct Row {
     pub columns: Vec<(String, Option<Param>)>,
     /// List columns: (column, values or NULL when empty).
     pub lists: Vec<(String, Option<Vec<String>>)>,
-    /// Child-table rows: (table, column names, one value list per row).
-    pub children: Vec<(String, Vec<String>, Vec<Vec<Option<Param>>>)>,
+    /// Child-table rows.
+    pub children: Vec<ChildRows>,
+}
+
+/// The rows one record has in a child table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChildRows {
+    /// The child table.
+    pub table: String,
+    /// Its value columns (besides `rid`).
+    pub columns: Vec<String>,
+    /// One list of cells per row, in column order.
+    pub rows: Vec<Vec<Option<Param>>>,
 }
 
 /// The row of a record.
@@ -151,7 +162,11 @@ pub fn row(
                         .split_whitespace()
                         .map(|w| vec![Some(Param::Text(w.to_string()))])
                         .collect();
-                    row.children.push((words.clone(), vec!["w".into()], rows));
+                    row.children.push(ChildRows {
+                        table: words.clone(),
+                        columns: vec!["w".into()],
+                        rows,
+                    });
                 }
             }
             Place::List(col) => {
@@ -211,7 +226,11 @@ pub fn row(
                         cells
                     })
                     .collect();
-                row.children.push((table.clone(), names, rows));
+                row.children.push(ChildRows {
+                    table: table.clone(),
+                    columns: names,
+                    rows,
+                });
             }
         }
     }

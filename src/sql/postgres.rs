@@ -136,7 +136,12 @@ fn insert(
     let stmt = prepared(tx, cache, sql)?;
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
     tx.execute(&stmt, &params)?;
-    for (table, cols, rows) in &r.children {
+    for super::load::ChildRows {
+        table,
+        columns: cols,
+        rows,
+    } in &r.children
+    {
         let names: Vec<String> = cols.iter().map(|c| q(c)).collect();
         let marks: Vec<String> = (1..=cols.len() + 1).map(|i| format!("${i}")).collect();
         let sql = format!(

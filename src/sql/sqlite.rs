@@ -234,7 +234,12 @@ fn insert(conn: &Connection, layout: &Layout, r: &Row) -> Result<(), DbError> {
     );
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values))?;
-    for (table, cols, rows) in &r.children {
+    for super::load::ChildRows {
+        table,
+        columns: cols,
+        rows,
+    } in &r.children
+    {
         let marks: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
         let names: Vec<String> = cols.iter().map(|c| q(c)).collect();
         let sql = format!(

@@ -406,6 +406,15 @@ fn number(input: &str) -> LResult<'_, Lit<'_>> {
     boundary(input, rest, lit)
 }
 
+/// The whole of `s` as a date, time or datetime literal, or `None`: records' temporal
+/// values are read with the same grammar as filters.
+pub(crate) fn temporal(s: &str) -> Option<Lit<'_>> {
+    match number(s) {
+        Ok(("", lit @ (Lit::Date(_) | Lit::Time(_) | Lit::DateTime(_)))) => Some(lit),
+        _ => None,
+    }
+}
+
 /// A number must not run into a letter, digit or `.`: `10And`, `1.2.3`.
 fn boundary<'a>(start: &'a str, rest: &'a str, lit: Lit<'a>) -> LResult<'a, Lit<'a>> {
     match rest.chars().next() {

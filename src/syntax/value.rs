@@ -393,8 +393,7 @@ pub fn day_of_week(day: Weekday) -> i64 {
 fn first_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .next_back()
+        .rfind(|l| !l.is_empty())
         .unwrap_or("")
         .to_string()
 }
