@@ -19,9 +19,10 @@ pub struct GenArgs {
 }
 
 pub fn run(args: GenArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let records = spark_filter::sample::records(&args.schema, args.count, args.seed)?;
+    // Streamed: large counts need no more memory than small ones.
+    let records = spark_filter::sample::generate(&args.schema, args.seed)?;
     let mut out = BufWriter::new(io::stdout().lock());
-    for r in records {
+    for r in records.take(args.count) {
         serde_json::to_writer(&mut out, &r)?;
         out.write_all(b"\n")?;
     }
