@@ -360,6 +360,9 @@ fn long_arithmetic_chains() {
     });
 }
 
+/// Builds an input of about the given length.
+type MakeInput = fn(usize) -> String;
+
 /// Parse time of an input that the parser must read to the end (a valid filter under raised
 /// limits), the best of a few runs.
 fn best_time(input: &str, options: &ParseOptions) -> Duration {
@@ -388,7 +391,7 @@ fn parse_time_is_linear() {
         } else {
             Duration::from_millis(200)
         };
-        let inputs: [(&str, fn(usize) -> String); 5] = [
+        let inputs: [(&str, MakeInput); 5] = [
             ("conditions", |n| {
                 let unit = "A Eq 1 And ";
                 let mut s = unit.repeat(n / unit.len());
