@@ -169,7 +169,7 @@ mod tests {
         assert_eq!(identifier("accounts-legacy"), "accounts_legacy");
         assert_eq!(
             identifier("\"Security\".\"@R080T$' ` ` `#\""),
-            "security_r080t"
+            "security_r080_t"
         );
         assert_eq!(identifier("1st"), "f_1st");
     }

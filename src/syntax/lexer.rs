@@ -52,6 +52,8 @@ pub(crate) enum Tok<'a> {
     /// A lowercase word that is no keyword, literal or function: always an error.
     Word(&'a str),
     Eof,
+    /// Lexing failed here (the parser holds the error).
+    Error,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -116,8 +118,17 @@ impl<'a> Lexer<'a> {
 
     /// The next token, skipping whitespace.
     pub fn next_token(&mut self) -> Result<Token<'a>, Error> {
-        let rest = skip_whitespace(&self.src[self.pos..]);
-        let start = self.offset(rest);
+        let bytes = self.src.as_bytes();
+        let mut start = self.pos;
+        while start < bytes.len() && matches!(bytes[start], b' ' | b'\t' | b'\r' | b'\n') {
+            start += 1;
+        }
+        // Fast paths for the most common tokens: words and plain numbers, read byte by byte.
+        // Everything else (and every error) goes through the nom productions below.
+        if let Some(tok) = self.fast_token(start) {
+            return Ok(tok);
+        }
+        let rest = &self.src[start..];
         let Some(&first) = rest.as_bytes().first() else {
             self.pos = start;
             return Ok(Token {
@@ -172,6 +183,101 @@ impl<'a> Lexer<'a> {
     }
 }
 
+impl<'a> Lexer<'a> {
+    /// A word (keyword, literal word, function name, field) or a plain integer or decimal
+    /// starting at `start`, when it can be read without the general productions.
+    #[inline]
+    fn fast_token(&mut self, start: usize) -> Option<Token<'a>> {
+        let bytes = self.src.as_bytes();
+        let first = *bytes.get(start)?;
+        let mut end = start + 1;
+        let tok = if first.is_ascii_alphabetic() {
+            while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+                end += 1;
+            }
+            let w = &self.src[start..end];
+            match keyword(w) {
+                Some(kw) => Tok::Kw(kw),
+                None => match w {
+                    "true" => Tok::Lit(Lit::Boolean(true)),
+                    "false" => Tok::Lit(Lit::Boolean(false)),
+                    "NULL" | "null" | "Null" => Tok::Lit(Lit::Null),
+                    _ if first.is_ascii_uppercase() => Tok::Field(Field::Standard { name: w }),
+                    _ if bytes.get(end) == Some(&b'(') => {
+                        end += 1;
+                        Tok::Function(w)
+                    }
+                    _ => Tok::Word(w),
+                },
+            }
+        } else if first.is_ascii_digit()
+            || (first == b'-' && bytes.get(start + 1).is_some_and(u8::is_ascii_digit))
+        {
+            let digits_start = if first == b'-' { start + 1 } else { start };
+            end = digits_start;
+            while end < bytes.len() && bytes[end].is_ascii_digit() {
+                end += 1;
+            }
+            let int_end = end;
+            let mut scale = 0u32;
+            if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+                while end < bytes.len() && bytes[end].is_ascii_digit() {
+                    end += 1;
+                    scale += 1;
+                }
+            }
+            // Dates, times, exponents, and anything running into a letter take the slow path.
+            if bytes.get(end).is_some_and(|&b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b'.' | b'_')
+            }) || int_end - digits_start > 18
+                || (scale > 0 && end - digits_start - 1 > 27)
+            {
+                return None;
+            }
+            let negative = first == b'-';
+            let mut mantissa: i128 = 0;
+            for &b in &bytes[digits_start..end] {
+                if b != b'.' {
+                    mantissa = mantissa * 10 + i128::from(b - b'0');
+                }
+            }
+            if negative {
+                mantissa = -mantissa;
+            }
+            if scale == 0 {
+                Tok::Lit(Lit::Integer(i64::try_from(mantissa).ok()?))
+            } else {
+                Tok::Lit(Lit::Decimal(
+                    Decimal::try_from_i128_with_scale(mantissa, scale).ok()?,
+                ))
+            }
+        } else {
+            return match first {
+                b'(' => Some(self.simple(start, Tok::LParen)),
+                b')' => Some(self.simple(start, Tok::RParen)),
+                b',' => Some(self.simple(start, Tok::Comma)),
+                b'-' => Some(self.simple(start, Tok::Minus)),
+                _ => None,
+            };
+        };
+        self.pos = end;
+        Some(Token {
+            tok,
+            span: Span::new(start, end),
+        })
+    }
+
+    #[inline]
+    fn simple(&mut self, start: usize, tok: Tok<'a>) -> Token<'a> {
+        self.pos = start + 1;
+        Token {
+            tok,
+            span: Span::new(start, start + 1),
+        }
+    }
+}
+
 fn unexpected_char(c: char) -> String {
     match c {
         '"' => "unexpected '\"'".into(),
@@ -194,10 +300,6 @@ pub(crate) fn preview(s: &str) -> String {
         out.push('…');
         out
     }
-}
-
-fn skip_whitespace(s: &str) -> &str {
-    s.trim_start_matches([' ', '\t', '\r', '\n'])
 }
 
 /// `[A-Za-z][A-Za-z0-9]*`, then classified: keyword, boolean, null, function name, field.
@@ -226,43 +328,30 @@ fn word(input: &str) -> LResult<'_, Tok<'_>> {
 }
 
 fn keyword(w: &str) -> Option<Kw> {
-    let eq = |k: &str| w.eq_ignore_ascii_case(k);
-    match w.len() {
-        2 => Some(if eq("eq") {
-            Kw::Op(Op::Eq)
-        } else if eq("ne") {
-            Kw::Op(Op::Ne)
-        } else if eq("gt") {
-            Kw::Op(Op::Gt)
-        } else if eq("ge") {
-            Kw::Op(Op::Ge)
-        } else if eq("lt") {
-            Kw::Op(Op::Lt)
-        } else if eq("le") {
-            Kw::Op(Op::Le)
-        } else if eq("bt") {
-            Kw::Op(Op::Bt)
-        } else if eq("or") {
-            Kw::Or
-        } else {
-            return None;
+    // ASCII letters lowercase with | 0x20; digits keep their value, so no digit matches.
+    let b = w.as_bytes();
+    let lower = |i: usize| b[i] | 0x20;
+    match b.len() {
+        2 => Some(match (lower(0), lower(1)) {
+            (b'e', b'q') => Kw::Op(Op::Eq),
+            (b'n', b'e') => Kw::Op(Op::Ne),
+            (b'g', b't') => Kw::Op(Op::Gt),
+            (b'g', b'e') => Kw::Op(Op::Ge),
+            (b'l', b't') => Kw::Op(Op::Lt),
+            (b'l', b'e') => Kw::Op(Op::Le),
+            (b'b', b't') => Kw::Op(Op::Bt),
+            (b'o', b'r') => Kw::Or,
+            _ => return None,
         }),
-        3 => Some(if eq("and") {
-            Kw::And
-        } else if eq("not") {
-            Kw::Not
-        } else if eq("add") {
-            Kw::Arith(ArithOp::Add)
-        } else if eq("sub") {
-            Kw::Arith(ArithOp::Sub)
-        } else if eq("mul") {
-            Kw::Arith(ArithOp::Mul)
-        } else if eq("div") {
-            Kw::Arith(ArithOp::Div)
-        } else if eq("mod") {
-            Kw::Arith(ArithOp::Mod)
-        } else {
-            return None;
+        3 => Some(match (lower(0), lower(1), lower(2)) {
+            (b'a', b'n', b'd') => Kw::And,
+            (b'n', b'o', b't') => Kw::Not,
+            (b'a', b'd', b'd') => Kw::Arith(ArithOp::Add),
+            (b's', b'u', b'b') => Kw::Arith(ArithOp::Sub),
+            (b'm', b'u', b'l') => Kw::Arith(ArithOp::Mul),
+            (b'd', b'i', b'v') => Kw::Arith(ArithOp::Div),
+            (b'm', b'o', b'd') => Kw::Arith(ArithOp::Mod),
+            _ => return None,
         }),
         _ => None,
     }

@@ -72,7 +72,9 @@ enum After {
 pub(crate) struct Parser<'a, 'o> {
     src: &'a str,
     lexer: Lexer<'a>,
-    cur: Result<Token<'a>, Error>,
+    /// The lookahead token; `Tok::Error` when lexing failed, with the error in `lex_error`.
+    cur: Token<'a>,
+    lex_error: Option<Box<Error>>,
     limits: &'o Limits,
     clock: &'o Clock,
     comparisons: usize,
@@ -86,12 +88,14 @@ type PResult<T> = Result<T, Error>;
 impl<'a, 'o> Parser<'a, 'o> {
     pub fn new(src: &'a str, options: &'o ParseOptions) -> Self {
         let mut lexer = Lexer::new(src);
-        let cur = lexer.next_token();
+        let mut lex_error = None;
+        let cur = lexed(lexer.next_token(), &mut lex_error);
         let limits = &options.limits;
         Parser {
             src,
             lexer,
             cur,
+            lex_error,
             limits,
             clock: &options.clock,
             comparisons: 0,
@@ -103,16 +107,21 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     // ---- token plumbing -------------------------------------------------------------------
 
+    #[inline]
     fn peek(&self) -> PResult<Token<'a>> {
-        match &self.cur {
-            Ok(t) => Ok(*t),
-            Err(e) => Err(e.clone()),
+        if let Tok::Error = self.cur.tok {
+            return Err(self.lex_error.as_deref().cloned().unwrap_or_else(|| {
+                Error::new(ErrorKind::Syntax, self.cur.span, "unreadable input")
+            }));
         }
+        Ok(self.cur)
     }
 
+    #[inline]
     fn bump(&mut self) -> PResult<Token<'a>> {
-        let next = self.lexer.next_token();
-        std::mem::replace(&mut self.cur, next)
+        let t = self.peek()?;
+        self.cur = lexed(self.lexer.next_token(), &mut self.lex_error);
+        Ok(t)
     }
 
     fn describe(&self, t: &Token<'a>) -> String {
@@ -180,23 +189,34 @@ impl<'a, 'o> Parser<'a, 'o> {
             Some(e) => e,
             None => self.unit(depth, After::Start)?,
         };
+        // Vectors are allocated only when a connector actually follows.
         let mut ors: Vec<Expr<'a>> = Vec::new();
         let mut ands: Vec<Expr<'a>> = Vec::new();
         let mut last = first;
         loop {
-            let t = self.peek()?;
-            let after = match t.tok {
+            let after = match self.cur.tok {
                 Tok::Kw(Kw::And) => After::And,
                 Tok::Kw(Kw::Or) => After::Or,
                 Tok::Kw(Kw::Not) => After::Not,
                 _ => break,
             };
-            self.bump()?;
+            let t = self.bump()?;
             let next = self.unit(depth, after)?;
+            if after != After::Or && ands.capacity() == 0 {
+                ands.reserve(4);
+            }
             match after {
                 After::Or => {
-                    ands.push(last);
-                    ors.push(and_of(std::mem::take(&mut ands)));
+                    let group = if ands.is_empty() {
+                        last
+                    } else {
+                        ands.push(last);
+                        and_of(std::mem::take(&mut ands))
+                    };
+                    if ors.capacity() == 0 {
+                        ors.reserve(4);
+                    }
+                    ors.push(group);
                     last = next;
                 }
                 After::Not => {
@@ -215,8 +235,12 @@ impl<'a, 'o> Parser<'a, 'o> {
                 }
             }
         }
-        ands.push(last);
-        let and = and_of(ands);
+        let and = if ands.is_empty() {
+            last
+        } else {
+            ands.push(last);
+            and_of(ands)
+        };
         if ors.is_empty() {
             return Ok(and);
         }
@@ -798,25 +822,36 @@ impl<'a, 'o> Parser<'a, 'o> {
         let height = args.iter().map(|a| a.height).max().unwrap_or(0) + 1;
         self.check_height(height, span)?;
         let meaning = self.check_call(function, name_span, span, &args)?;
+        // Signatures take at most three arguments (checked above), so spans and values fit
+        // in arrays: no allocation beyond the tree's own.
+        let mut spans = [Span::default(); 3];
+        let mut values: [Option<Value<'a>>; 3] = Default::default();
+        let mut terms = Vec::with_capacity(args.len());
+        for (i, a) in args.into_iter().enumerate() {
+            if i < 3 {
+                spans[i] = a.term.span;
+                values[i] = Some(match a.meaning {
+                    Meaning::Const(v) => v,
+                    Meaning::Field(_) => Value::Null,
+                });
+            }
+            terms.push(a.term);
+        }
         let meaning = match meaning {
             Some(m) => m,
-            None => {
-                let spans: Vec<Span> = args.iter().map(|a| a.term.span).collect();
-                let values = args
-                    .iter()
-                    .map(|a| match &a.meaning {
-                        Meaning::Const(v) => v.clone(),
-                        Meaning::Field(_) => Value::Null,
-                    })
-                    .collect();
-                Meaning::Const(value::apply(function, values, span, &spans, self.clock)?)
-            }
+            None => Meaning::Const(value::apply(
+                function,
+                values.into_iter().flatten(),
+                span,
+                &spans[..terms.len().min(3)],
+                self.clock,
+            )?),
         };
         Ok(Typed {
             term: Term {
                 kind: TermKind::Call(Box::new(Call {
                     function,
-                    args: args.into_iter().map(|a| a.term).collect(),
+                    args: terms,
                 })),
                 span,
             },
@@ -937,6 +972,23 @@ impl<'a, 'o> Parser<'a, 'o> {
             Returns::FieldType => args[0].static_type(),
         };
         Ok(Some(Meaning::Field(ty)))
+    }
+}
+
+/// A lexed token, or `Tok::Error` with the error kept aside (so that the lookahead is a
+/// small copyable value and a lexing error is reported only when the parser reaches it).
+#[inline]
+fn lexed<'a>(r: Result<Token<'a>, Error>, slot: &mut Option<Box<Error>>) -> Token<'a> {
+    match r {
+        Ok(t) => t,
+        Err(e) => {
+            let span = e.span;
+            *slot = Some(Box::new(e));
+            Token {
+                tok: Tok::Error,
+                span,
+            }
+        }
     }
 }
 

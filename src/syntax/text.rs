@@ -71,6 +71,32 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The text as a regular expression: only `\'` is unescaped (to a quote); every other
+    /// backslash stays, so `'5\*'` is the pattern `5\*` (a literal star), as in the
+    /// reference.
+    pub fn regex_source(&self) -> Cow<'_, str> {
+        if !self.source.contains("\\'") {
+            return Cow::Borrowed(&self.source);
+        }
+        let mut out = String::with_capacity(self.source.len());
+        let mut chars = self.source.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('\'') => out.push('\''),
+                    Some(other) => {
+                        out.push('\\');
+                        out.push(other);
+                    }
+                    None => out.push('\\'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        Cow::Owned(out)
+    }
+
     /// True when an unescaped `*` occurs.
     pub fn has_wildcard(&self) -> bool {
         self.pieces().any(|p| p == Piece::Wildcard)

@@ -22,8 +22,6 @@ use crate::error::{Error, ErrorKind};
 pub const DECIMAL_PLACES: u32 = 20;
 /// Largest offset `days()` and `weekdays()` take (SPEC 4).
 pub const MAX_DAY_OFFSET: i64 = 365_000;
-/// Compiled-size cap for `regex()` patterns, so a hostile pattern cannot take the memory.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// The clock literal-side date functions read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -159,7 +157,7 @@ fn round_places(d: Decimal) -> Decimal {
 /// parser against [`Function::signature`]; `spans` holds the call's span then each argument's.
 pub(crate) fn apply<'a>(
     function: Function,
-    args: Vec<Value<'a>>,
+    args: impl IntoIterator<Item = Value<'a>>,
     call_span: Span,
     arg_spans: &[Span],
     clock: &Clock,
@@ -231,7 +229,10 @@ pub(crate) fn apply<'a>(
             text: owned_value(&next()),
         },
         F::Regex => {
-            let pattern = owned_value(&next());
+            let pattern = match next() {
+                Value::Character(t) => Cow::Owned(t.regex_source().into_owned()),
+                _ => Cow::Borrowed(""),
+            };
             let flags = match next() {
                 Value::Null => Cow::Borrowed(""),
                 v => owned_value(&v),
@@ -243,14 +244,19 @@ pub(crate) fn apply<'a>(
                 ));
             }
             let case_insensitive = !flags.is_empty();
-            regex::RegexBuilder::new(&pattern)
+            // The syntax is checked here; the evaluator compiles the pattern (with a size
+            // limit) when it runs.
+            regex_syntax::ParserBuilder::new()
                 .case_insensitive(case_insensitive)
-                .size_limit(REGEX_SIZE_LIMIT)
                 .build()
+                .parse(&pattern)
                 .map_err(|e| {
                     invalid(
                         span_of(0),
-                        format!("invalid regular expression: {}", first_line(&e.to_string())),
+                        format!(
+                            "invalid regular expression: {}",
+                            regex_message(&e.to_string())
+                        ),
                     )
                 })?;
             Value::Regex {
@@ -388,6 +394,13 @@ pub fn is_trim_space(c: char) -> bool {
 /// 1 = Sunday … 7 = Saturday (the ODBC numbering).
 pub fn day_of_week(day: Weekday) -> i64 {
     i64::from(day.num_days_from_sunday()) + 1
+}
+
+/// The explanation line of a regex-syntax error (its first lines show the pattern and a
+/// caret, which our own renderer does better).
+fn regex_message(s: &str) -> String {
+    let line = first_line(s);
+    line.strip_prefix("error: ").unwrap_or(&line).to_string()
 }
 
 fn first_line(s: &str) -> String {
