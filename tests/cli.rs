@@ -240,7 +240,6 @@ fn usage_errors_exit_2() {
 /// `--ast` is declared `requires = "batch"`, but clap lets it through when the filter is
 /// given (the filter conflicts with `--batch`), and it is silently ignored.
 #[test]
-#[ignore = "cli bug: `parse --ast FILTER` exits 0 and ignores --ast instead of a usage error"]
 fn ast_without_batch_is_a_usage_error() {
     exit_code(&run(&["parse", "--ast", "A Eq 1"], None), 2);
 }

@@ -31,6 +31,9 @@ pub struct ParseArgs {
 }
 
 pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    if args.ast && args.batch.is_none() {
+        return Err("--ast goes with --batch (use --json for one filter's tree)".into());
+    }
     let options = args.syntax.options();
     if let Some(path) = &args.batch {
         let input: Box<dyn BufRead> = if path == "-" {

@@ -392,6 +392,16 @@ fn custom_segment<'a>(input: &'a str, min: usize, what: &str) -> LResult<'a, &'a
     let (after, seg) = take_while(|c: char| c != '"' && c != '.').parse(body)?;
     match after.chars().next() {
         Some('"') => {}
+        // A '.' with no closing quote anywhere after it is an unterminated name, not a dot
+        // inside one: `"General"."Taxes Lt 500.0`.
+        Some('.') if !after.contains('"') => {
+            return fail(
+                input,
+                input.len() - after.len(),
+                ErrorKind::Syntax,
+                "unterminated custom field: add the closing '\"'",
+            );
+        }
         Some('.') => {
             return fail(
                 after,
@@ -538,13 +548,39 @@ fn decimal(input: &str) -> LResult<'_, Lit<'_>> {
             "a decimal needs digits after the '.'",
         );
     };
-    let (rest, _) = opt((
+    let (rest, exponent) = opt((
         one_of("eE"),
         opt(ch('-')),
         take_while_m_n(1, 2, |c: char| c.is_ascii_digit()),
     ))
     .parse(rest)?;
     let text = &input[..input.len() - rest.len()];
+    if exponent.is_some() && rest.starts_with(|c: char| c.is_ascii_digit()) {
+        let len = text.len() + rest.bytes().take_while(u8::is_ascii_digit).count();
+        return fail(
+            input,
+            len,
+            ErrorKind::InvalidValue,
+            "a decimal's exponent has at most two digits (E-99 to E99)",
+        );
+    }
+    let significant = text
+        .split(['e', 'E'])
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('-')
+        .replace('.', "");
+    if significant.trim_start_matches('0').len() > 28 || significant.len() > 56 {
+        return fail(
+            input,
+            text.len(),
+            ErrorKind::InvalidValue,
+            format!(
+                "decimal {} has more than 28 significant digits",
+                preview(text)
+            ),
+        );
+    }
     match super::value::parse_decimal_text(text) {
         Some(d) => boundary(input, rest, Lit::Decimal(d)),
         None => fail(

@@ -14,9 +14,10 @@ use super::value::{self, Clock};
 use super::{Limits, ParseOptions};
 use crate::error::{Error, ErrorKind};
 
-/// Hard cap on parser recursion, whatever the configured limits, so no input can overflow
-/// the stack.
-const MAX_RECURSION: usize = 256;
+/// Hard cap on parser recursion and on the height of any expression, whatever the
+/// configured limits, so that no input can overflow the stack while it is parsed, printed,
+/// serialized or dropped (checked in debug builds on a 2 MiB thread stack).
+const MAX_RECURSION: usize = 128;
 
 /// Which side of an operator a term is on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -100,7 +101,11 @@ impl<'a, 'o> Parser<'a, 'o> {
             clock: &options.clock,
             comparisons: 0,
             recursion: 0,
-            recursion_cap: (limits.max_depth + limits.max_term_depth + 2).min(MAX_RECURSION),
+            recursion_cap: limits
+                .max_depth
+                .saturating_add(limits.max_term_depth)
+                .saturating_add(2)
+                .min(MAX_RECURSION),
             call_depth: 0,
         }
     }
@@ -524,13 +529,13 @@ impl<'a, 'o> Parser<'a, 'o> {
     // ---- terms ----------------------------------------------------------------------------
 
     fn check_height(&self, height: usize, span: Span) -> PResult<()> {
-        if height > self.limits.max_term_depth {
+        if height > self.limits.max_term_depth.min(MAX_RECURSION) {
             return Err(Error::new(
                 ErrorKind::LimitExceeded,
                 span,
                 format!(
                     "this expression nests deeper than {} levels of arithmetic, parentheses and calls",
-                    self.limits.max_term_depth
+                    self.limits.max_term_depth.min(MAX_RECURSION)
                 ),
             ));
         }
@@ -681,6 +686,10 @@ impl<'a, 'o> Parser<'a, 'o> {
         let t = self.peek()?;
         match t.tok {
             Tok::Field(field) => {
+                if self.src.as_bytes().get(t.span.end) == Some(&b'(') {
+                    let name = self.text(t.span);
+                    return Err(self.syntax(&t, unknown_function(name)));
+                }
                 if side == Side::Value {
                     return Err(self.syntax(&t, field_as_value(self.text(t.span))));
                 }
@@ -1040,7 +1049,7 @@ fn check_comparison(lhs: &Typed<'_>, op: Op, op_span: Span, rhs: &Rhs<'_>) -> PR
                 ));
             }
             for item in items {
-                if let TermKind::Literal { value } = &item.term.kind {
+                if let Some(value) = bare_literal(&item.term) {
                     if !matches!(
                         value,
                         Literal::Character(_) | Literal::Integer(_) | Literal::Decimal(_)
@@ -1056,7 +1065,7 @@ fn check_comparison(lhs: &Typed<'_>, op: Op, op_span: Span, rhs: &Rhs<'_>) -> PR
                     }
                 }
             }
-            unify(items.iter())?
+            unify(items.iter(), "list")?
         }
         Rhs::Range { low, high } => {
             for bound in [low, high] {
@@ -1072,7 +1081,7 @@ fn check_comparison(lhs: &Typed<'_>, op: Op, op_span: Span, rhs: &Rhs<'_>) -> PR
                     ));
                 }
             }
-            unify([&**low, &**high].into_iter())?
+            unify([&**low, &**high].into_iter(), "range")?
         }
     };
     if !op.is_equality() && !value_type.is_ordered() {
@@ -1102,7 +1111,19 @@ fn check_comparison(lhs: &Typed<'_>, op: Op, op_span: Span, rhs: &Rhs<'_>) -> PR
     Ok(())
 }
 
-fn unify<'c, 'a: 'c>(mut items: impl Iterator<Item = &'c Constant<'a>>) -> PResult<ValueType> {
+/// The literal a term is, looking through parentheses: `(true)` is the literal `true`.
+fn bare_literal<'t, 'a>(term: &'t Term<'a>) -> Option<&'t Literal<'a>> {
+    match &term.kind {
+        TermKind::Literal { value } => Some(value),
+        TermKind::Paren { term } => bare_literal(term),
+        _ => None,
+    }
+}
+
+fn unify<'c, 'a: 'c>(
+    mut items: impl Iterator<Item = &'c Constant<'a>>,
+    what: &str,
+) -> PResult<ValueType> {
     let Some(first) = items.next() else {
         return Ok(ValueType::Null);
     };
@@ -1114,7 +1135,7 @@ fn unify<'c, 'a: 'c>(mut items: impl Iterator<Item = &'c Constant<'a>>) -> PResu
                 ErrorKind::TypeMismatch,
                 item.term.span,
                 format!(
-                    "type mismatch in list: {} after {}",
+                    "type mismatch in {what}: {} after {}",
                     t.as_str(),
                     ty.as_str()
                 ),
@@ -1182,7 +1203,10 @@ fn unknown_word(word: &str, after: &str) -> String {
 fn unknown_function(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     match Function::from_name(&lower) {
-        Some(f) => format!("unknown function '{name}'; did you mean '{}'?", f.name()),
+        Some(f) => format!(
+            "unknown function '{name}': function names are lowercase, did you mean '{}'?",
+            f.name()
+        ),
         None => format!("unknown function '{}'", preview(name)),
     }
 }

@@ -20,6 +20,8 @@ use crate::error::{Error, ErrorKind};
 
 /// Fractional digits kept by decimal arithmetic (SPEC 3).
 pub const DECIMAL_PLACES: u32 = 20;
+/// Compiled-size cap for `regex()` patterns, so a hostile pattern cannot take the memory.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Largest offset `days()` and `weekdays()` take (SPEC 4).
 pub const MAX_DAY_OFFSET: i64 = 365_000;
 
@@ -244,12 +246,12 @@ pub(crate) fn apply<'a>(
                 ));
             }
             let case_insensitive = !flags.is_empty();
-            // The syntax is checked here; the evaluator compiles the pattern (with a size
-            // limit) when it runs.
-            regex_syntax::ParserBuilder::new()
+            // Compiled here, with a size limit, so that a pattern no back end could run is
+            // an error with its span rather than a failure later.
+            regex::RegexBuilder::new(&pattern)
                 .case_insensitive(case_insensitive)
+                .size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .parse(&pattern)
                 .map_err(|e| {
                     invalid(
                         span_of(0),
@@ -427,10 +429,23 @@ fn utc(day: Option<NaiveDate>, h: u32, m: u32, s: u32) -> DateTime {
 }
 
 /// `n` weekdays (Monday to Friday) from `day`, skipping weekends; 0 is `day` itself.
+///
+/// From a weekend day, counting forward starts from the Friday before it and counting
+/// backward from the Monday after it, so that whole weeks never land on a weekend.
 fn add_weekdays(day: NaiveDate, n: i64) -> Option<NaiveDate> {
+    if n == 0 {
+        return Some(day);
+    }
     let step = if n < 0 { -1 } else { 1 };
+    let base = match (day.weekday(), n > 0) {
+        (Weekday::Sat, true) => day.checked_sub_signed(TimeDelta::days(1))?,
+        (Weekday::Sun, true) => day.checked_sub_signed(TimeDelta::days(2))?,
+        (Weekday::Sat, false) => day.checked_add_signed(TimeDelta::days(2))?,
+        (Weekday::Sun, false) => day.checked_add_signed(TimeDelta::days(1))?,
+        _ => day,
+    };
     let weeks = n / 5;
-    let mut d = day.checked_add_signed(TimeDelta::days(weeks * 7))?;
+    let mut d = base.checked_add_signed(TimeDelta::days(weeks * 7))?;
     let mut left = n - weeks * 5;
     while left != 0 {
         d = d.checked_add_signed(TimeDelta::days(step))?;
@@ -731,6 +746,12 @@ mod tests {
         let sat = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
         assert_eq!(add_weekdays(sat, 1), NaiveDate::from_ymd_opt(2026, 11, 23));
         assert_eq!(add_weekdays(sat, -1), NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert_eq!(add_weekdays(sat, 5), NaiveDate::from_ymd_opt(2026, 11, 27));
+        let sun = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(add_weekdays(sun, 5), NaiveDate::from_ymd_opt(2026, 11, 27));
+        assert_eq!(add_weekdays(sun, 10), NaiveDate::from_ymd_opt(2026, 12, 4));
+        assert_eq!(add_weekdays(sun, -5), NaiveDate::from_ymd_opt(2026, 11, 16));
+        assert_eq!(add_weekdays(sun, -1), NaiveDate::from_ymd_opt(2026, 11, 20));
     }
 
     #[test]
