@@ -697,3 +697,35 @@ fn fixtures_round_trip() {
         }
     }
 }
+
+/// Every input the fuzzers ever found (fuzz/findings/) round-trips now.
+#[test]
+fn fuzz_findings_round_trip() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/findings");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz/findings") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).expect("finding");
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let options = common::options();
+        if let Ok(tree) = spark_filter::parse_with(text, &options) {
+            let printed = tree.to_string();
+            let again = spark_filter::parse_with(&printed, &options)
+                .unwrap_or_else(|e| panic!("{}: {printed:?} does not parse: {e}", path.display()));
+            assert_eq!(tree, again, "{}", path.display());
+            assert_eq!(
+                printed,
+                again.to_string(),
+                "{}: printing is not a fixed point",
+                path.display()
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 2, "expected the committed findings");
+}

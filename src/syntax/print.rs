@@ -224,7 +224,13 @@ pub(crate) struct DecimalText(pub Decimal);
 
 impl Display for DecimalText {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let s = self.0.to_string();
+        // Zero has no sign: `--0.0` folds to a negative zero, which must print as `0.0`
+        // so that printing is a fixed point (found by the roundtrip fuzz target).
+        let mut d = self.0;
+        if d.is_zero() {
+            d.set_sign_positive(true);
+        }
+        let s = d.to_string();
         f.write_str(&s)?;
         if !s.contains('.') {
             f.write_str(".0")?;
