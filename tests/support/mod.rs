@@ -444,6 +444,53 @@ impl Db {
         )
     }
 
+    /// Runs a PostgreSQL query prepared with explicit parameter types (text for `Text`, int8
+    /// for `Int`…), which works around placeholders PostgreSQL cannot type from the SQL alone.
+    /// A diagnostic: what the back end would answer once the compiler types its parameters.
+    pub fn pg_rids_typed(&mut self, query: &Query) -> Option<Rids> {
+        use postgres::types::{ToSql, Type};
+        use spark_filter::sql::Param;
+        let pg = self.pg.as_mut()?;
+        let types: Vec<Type> = query
+            .params
+            .iter()
+            .map(|p| match p {
+                Param::Bool(_) => Type::BOOL,
+                Param::Int(_) => Type::INT8,
+                Param::Float(_) => Type::FLOAT8,
+                Param::Text(_) => Type::TEXT,
+                Param::Date(_) => Type::DATE,
+                Param::DateTime(_) => Type::TIMESTAMPTZ,
+                Param::Time(_) => Type::TIME,
+            })
+            .collect();
+        let values: Vec<Box<dyn ToSql + Sync>> = query
+            .params
+            .iter()
+            .map(|p| -> Box<dyn ToSql + Sync> {
+                match p {
+                    Param::Bool(b) => Box::new(*b),
+                    Param::Int(i) => Box::new(*i),
+                    Param::Float(f) => Box::new(*f),
+                    Param::Text(t) => Box::new(t.clone()),
+                    Param::Date(d) => Box::new(*d),
+                    Param::DateTime(t) => Box::new(*t),
+                    Param::Time(t) => Box::new(*t),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
+        let result = pg
+            .client
+            .prepare_typed(&query.sql, &types)
+            .and_then(|stmt| pg.client.query(&stmt, &refs));
+        Some(
+            result
+                .map(|rows| sorted(rows.iter().map(|r| r.get::<_, i64>(0)).collect()))
+                .map_err(|e| format!("run (typed): {e:?}")),
+        )
+    }
+
     /// Plans `filter` and runs it everywhere. `Err` when it does not plan.
     pub fn outcome(&mut self, filter: &str, options: &PlanOptions) -> Result<Outcome, String> {
         let plan = self.plan(filter, options)?;
