@@ -2472,6 +2472,11 @@ fn custom_records(count: usize, seed: u64) -> Vec<Value> {
         "Items": [{"Name": "İstanbul", "Qty": 0}, {"Name": "istanbul", "Qty": -1}],
         "Owner": {"Name": "O'Brien \\ 100% _x_"}}),
     );
+    // One record for each known disagreement, so that each is reproduced on every run.
+    out.push(
+        json!({"City": "ZÜRICH", "Code": "line\nbreak", "Count": i64::MIN, "Rank": -1,
+        "Price": 1.5, "Modified": "2024-01-31T23:30:00Z", "Items": [{"Name": "\u{212A}elvin"}]}),
+    );
     // Precision beyond microseconds, leap seconds.
     out.push(
         json!({"City": "Fargo", "Modified": "2024-06-15T12:34:56.123456789Z",
@@ -2490,6 +2495,10 @@ const TARGETED: &[(&str, &str, &str)] = &[
     ("regex", "City~ci", "City Eq regex('^[A-Z]+$')"),
     ("regex-i", "City~ci", "City Eq regex('^zü', 'i')"),
     ("regex", "Tags~ci", "Tags Eq regex('^S')"),
+    ("regex", "Code", "Code Eq regex('^.*$')"),
+    ("regex-i", "ItemName~ci", "ItemName Eq regex('^ke', 'i')"),
+    ("fn-year", "Modified", "year(Modified) Eq 2024"),
+    ("arith-nested", "Price", "(Price Add 1) Mul 2 Le -6"),
     ("exact", "City~ci", "City Eq 'straße'"),
     ("exact", "City~ci", "City Eq 'STRASSE'"),
     ("wild-contains", "City~ci", "City Eq '*SS*'"),
