@@ -156,9 +156,45 @@ fn time<T>(mut f: impl FnMut() -> T) -> (T, Duration) {
     (last.expect("at least one run"), median(times))
 }
 
+/// `compare --profile CASE ENGINE ROUNDS N`: run one engine on one case only (for
+/// instruction-count profilers such as callgrind; ROUNDS 0 measures the set-up alone).
+fn profile(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    let [case_name, engine, rounds, n] = args else {
+        return Err("usage: compare --profile CASE ENGINE ROUNDS N".into());
+    };
+    let (rounds, n): (usize, usize) = (rounds.parse()?, n.parse()?);
+    let records = spark_filter::sample::records("accounts", n, 1)?;
+    let schema = builtin::builtin("accounts").ok_or("no accounts schema")?;
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == case_name)
+        .ok_or("no such case")?;
+    let plan = plan::check(
+        case.filter,
+        &schema,
+        &ParseOptions::default(),
+        &PlanOptions::default(),
+    )
+    .map_err(|e| e[0].to_string())?;
+    let evaluator = Evaluator::new(&plan)?;
+    let mut hits = 0;
+    for _ in 0..rounds {
+        hits += match engine.as_str() {
+            "spark_filter" => records.iter().filter(|r| evaluator.matches(*r)).count(),
+            _ => records.iter().filter(|r| (case.handwritten)(r)).count(),
+        };
+    }
+    println!("{hits}");
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--profile") {
+        return profile(&args[1..]);
+    }
+    let n: usize = args
+        .first()
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(200_000);

@@ -94,6 +94,11 @@ impl Key {
 #[derive(Debug)]
 enum TestKind {
     IsNull,
+    /// `Eq true`/`Eq false` on a boolean field (specialized: the most common implicit test).
+    Bool(bool),
+    /// Equality with one text that is ASCII and folded, on a case-insensitive field
+    /// (specialized: `UserType Eq 'Member'`).
+    ExactAsciiFolded(Box<str>),
     Compare(CmpOp, Key),
     In(Vec<Key>),
     Between(Key, Key),
@@ -149,6 +154,15 @@ impl Evaluator {
                         FieldValue::Str(s) => text::equals_folded(s, want, c.fold),
                         _ => false,
                     })
+                }),
+                TestKind::Bool(want) => record.any_value(field, |v| v == FieldValue::Bool(*want)),
+                TestKind::ExactAsciiFolded(want) => record.any_value(field, |v| match v {
+                    FieldValue::Str(s) if s.len() == want.len() && s.is_ascii() => {
+                        s.eq_ignore_ascii_case(want)
+                    }
+                    // Folding may change the length of non-ASCII text (ß is ss).
+                    FieldValue::Str(s) if !s.is_ascii() => text::equals_folded(s, want, true),
+                    _ => false,
                 }),
                 test => record.any_value(field, |v| self.value_matches(c, test, v)),
             };
@@ -233,10 +247,8 @@ fn text_matches(test: &TestKind, s: &str, fold: bool) -> bool {
         TestKind::BetweenText(lo, hi) => {
             text::with_folded(s, fold, |v| v >= lo.as_str() && v <= hi.as_str())
         }
-        TestKind::Phone(queries) => match crate::plan::phone::PhoneParts::parse(s) {
-            Some(parts) => queries.iter().any(|q| q.matches(&parts)),
-            None => false,
-        },
+        TestKind::Phone(queries) => crate::plan::phone::PhoneDigits::scan(s)
+            .is_some_and(|d| queries.iter().any(|q| q.matches_digits(&d))),
         _ => false,
     }
 }
@@ -297,6 +309,17 @@ fn compile_test(t: &Test) -> Result<Check, Error> {
         Predicate::Phone { numbers } => TestKind::Phone(numbers.clone()),
         Predicate::ContainsAll { values } => TestKind::ContainsAll(values.clone()),
     };
+    let test = match (test, &field) {
+        (TestKind::Compare(CmpOp::Eq, Key::Bool(b)), Some(f)) if f.ty == FieldType::Boolean => {
+            TestKind::Bool(b)
+        }
+        (TestKind::Text(_), Some(f))
+            if t.fold_case && f.ty.is_textual() && single_ascii_exact(&t.predicate).is_some() =>
+        {
+            TestKind::ExactAsciiFolded(single_ascii_exact(&t.predicate).unwrap_or_default().into())
+        }
+        (test, _) => test,
+    };
     Ok(Check {
         field,
         operand,
@@ -304,6 +327,17 @@ fn compile_test(t: &Test) -> Result<Check, Error> {
         fold: t.fold_case,
         test,
     })
+}
+
+/// The one pattern of a `Match` test when it is an exact ASCII text.
+fn single_ascii_exact(p: &Predicate) -> Option<&str> {
+    match p {
+        Predicate::Match { patterns } => match patterns.as_slice() {
+            [crate::plan::Pattern::Exact(s)] if s.is_ascii() => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Non-text scalars in comparable form. Decimals compare as binary floats, as JSON numbers

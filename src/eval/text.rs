@@ -59,6 +59,8 @@ pub(crate) struct TextMatcher {
     globs: Vec<Vec<String>>,
     /// Every pattern is ASCII, so an ASCII value can be matched without folding.
     ascii: bool,
+    /// `ascii`, and every pattern is exact, a prefix or a suffix (no set): the fast path.
+    anchored_ascii: bool,
 }
 
 /// Past this many exact values a hash set beats a scan.
@@ -74,6 +76,7 @@ impl TextMatcher {
             contains: Vec::new(),
             globs: Vec::new(),
             ascii: true,
+            anchored_ascii: false,
         };
         for p in patterns {
             match p {
@@ -94,31 +97,58 @@ impl TextMatcher {
         if m.exact.len() > SET_THRESHOLD {
             m.exact_set = Some(m.exact.drain(..).collect());
         }
+        m.anchored_ascii =
+            m.ascii && m.contains.is_empty() && m.globs.is_empty() && m.exact_set.is_none();
         m
     }
 
     /// Whether `value` matches some pattern; `fold` folds the value first.
     #[inline]
     pub fn matches(&self, value: &str, fold: bool) -> bool {
-        // Fast path: ASCII everywhere and only anchored patterns: compare in place.
-        if fold
-            && self.ascii
-            && self.contains.is_empty()
-            && self.globs.is_empty()
-            && self.exact_set.is_none()
-            && value.is_ascii()
-        {
+        // Fast path: ASCII patterns that are anchored (exact, prefix, suffix) compare the
+        // value byte by byte, ASCII-lowercased, and decide as soon as a byte differs. Only
+        // when a non-ASCII character lies inside the compared part (whose folding may be
+        // ASCII: K, ſ, ﬀ) is the value folded in full.
+        if fold && self.anchored_ascii {
             let v = value.as_bytes();
-            return self
-                .exact
-                .iter()
-                .any(|e| v.eq_ignore_ascii_case(e.as_bytes()))
-                || self.prefixes.iter().any(|p| {
-                    v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-                })
-                || self.suffixes.iter().any(|s| {
-                    v.len() >= s.len() && v[v.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
-                });
+            if value.is_ascii() {
+                // ASCII text folds to its ASCII lowercase: compare in place.
+                return self
+                    .exact
+                    .iter()
+                    .any(|e| v.len() == e.len() && v.eq_ignore_ascii_case(e.as_bytes()))
+                    || self.prefixes.iter().any(|p| {
+                        v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+                    })
+                    || self.suffixes.iter().any(|s| {
+                        v.len() >= s.len()
+                            && v[v.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+                    });
+            }
+            let mut undecided = false;
+            for e in &self.exact {
+                match ascii_prefix(v, e.as_bytes()) {
+                    Some(false) => {}
+                    _ => undecided = true,
+                }
+            }
+            for p in &self.prefixes {
+                match ascii_prefix(v, p.as_bytes()) {
+                    Some(true) => return true,
+                    Some(false) => {}
+                    None => undecided = true,
+                }
+            }
+            for s in &self.suffixes {
+                match ascii_suffix(v, s.as_bytes()) {
+                    Some(true) => return true,
+                    Some(false) => {}
+                    None => undecided = true,
+                }
+            }
+            if !undecided {
+                return false;
+            }
         }
         with_folded(value, fold, |v| self.matches_folded(v))
     }
@@ -133,12 +163,46 @@ impl TextMatcher {
     }
 }
 
-/// Accounts name rule: some whitespace-separated word matches (case-insensitively).
-pub(crate) fn any_word(m: &TextMatcher, value: &str) -> bool {
-    if value.is_ascii() {
-        return value.split_whitespace().any(|w| m.matches(w, true));
+/// Whether the ASCII-lowercased start of `value` is `needle` (an ASCII, folded string):
+/// `Some(answer)` when the bytes compared are all ASCII, `None` when a non-ASCII byte came
+/// first (its folding must decide).
+#[inline]
+fn ascii_prefix(value: &[u8], needle: &[u8]) -> Option<bool> {
+    for (i, &n) in needle.iter().enumerate() {
+        let Some(&b) = value.get(i) else {
+            return Some(false);
+        };
+        if !b.is_ascii() {
+            return None;
+        }
+        if b.to_ascii_lowercase() != n {
+            return Some(false);
+        }
     }
-    with_folded(value, true, |v| {
-        v.split_whitespace().any(|w| m.matches_folded(w))
-    })
+    Some(true)
+}
+
+/// The same for the end of `value`.
+#[inline]
+fn ascii_suffix(value: &[u8], needle: &[u8]) -> Option<bool> {
+    for (i, &n) in needle.iter().rev().enumerate() {
+        let Some(&b) = value.len().checked_sub(i + 1).and_then(|j| value.get(j)) else {
+            return Some(false);
+        };
+        if !b.is_ascii() {
+            return None;
+        }
+        if b.to_ascii_lowercase() != n {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// Accounts name rule: some whitespace-separated word matches (case-insensitively).
+///
+/// Folding never creates or removes whitespace, so the raw value is split first and each
+/// word is folded only if its ASCII bytes do not decide it.
+pub(crate) fn any_word(m: &TextMatcher, value: &str) -> bool {
+    value.split_whitespace().any(|w| m.matches(w, true))
 }

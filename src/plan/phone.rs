@@ -124,39 +124,127 @@ pub struct PhoneParts {
     pub extension: Option<String>,
 }
 
+/// The digits of a record's phone number, read without allocating: the number's digits
+/// (before any extension marker) and the extension's.
+#[derive(Clone, Copy, Debug)]
+pub struct PhoneDigits {
+    number: [u8; 13],
+    len: usize,
+    ext: [u8; 16],
+    ext_len: usize,
+    /// More extension digits than `ext` holds.
+    ext_overflow: bool,
+}
+
+impl PhoneDigits {
+    /// Reads a number: digits before the first extension marker (`x`, `ext`, `#`, any
+    /// case) are the number, digits after it the extension. `None` when the number has
+    /// neither 7 nor 10 to 13 digits.
+    pub fn scan(number: &str) -> Option<PhoneDigits> {
+        let b = number.as_bytes();
+        let lower = |i: usize| b.get(i).map(|c| c | 0x20);
+        let cut = (0..b.len())
+            .find(|&i| {
+                b[i] == b'#'
+                    || lower(i) == Some(b'x')
+                    || (lower(i) == Some(b'e')
+                        && lower(i + 1) == Some(b'x')
+                        && lower(i + 2) == Some(b't'))
+            })
+            .unwrap_or(b.len());
+        let mut d = PhoneDigits {
+            number: [0; 13],
+            len: 0,
+            ext: [0; 16],
+            ext_len: 0,
+            ext_overflow: false,
+        };
+        for &c in b[..cut].iter().filter(|c| c.is_ascii_digit()) {
+            if d.len == d.number.len() {
+                return None;
+            }
+            d.number[d.len] = c;
+            d.len += 1;
+        }
+        for &c in b[cut..].iter().filter(|c| c.is_ascii_digit()) {
+            if d.ext_len == d.ext.len() {
+                d.ext_overflow = true;
+                break;
+            }
+            d.ext[d.ext_len] = c;
+            d.ext_len += 1;
+        }
+        matches!(d.len, 7 | 10..=13).then_some(d)
+    }
+
+    fn digits(&self) -> &[u8] {
+        &self.number[..self.len]
+    }
+
+    /// Country code: 1 for 10-digit numbers, the leading digits of longer ones.
+    fn country(&self) -> Option<&[u8]> {
+        match self.len {
+            7 => None,
+            10 => Some(b"1"),
+            n => Some(&self.digits()[..n - 10]),
+        }
+    }
+
+    fn area(&self) -> Option<&[u8]> {
+        (self.len >= 10).then(|| &self.digits()[self.len - 10..self.len - 7])
+    }
+
+    fn prefix(&self) -> &[u8] {
+        &self.digits()[self.len - 7..self.len - 4]
+    }
+
+    fn line(&self) -> &[u8] {
+        &self.digits()[self.len - 4..]
+    }
+
+    fn extension(&self) -> Option<&[u8]> {
+        (self.ext_len > 0).then(|| &self.ext[..self.ext_len])
+    }
+}
+
+impl PhoneQuery {
+    /// Whether a record's phone number (as written in the record) matches, without
+    /// allocating: what the evaluator runs per record.
+    pub fn matches_number(&self, number: &str) -> bool {
+        PhoneDigits::scan(number).is_some_and(|d| self.matches_digits(&d))
+    }
+
+    /// Whether scanned digits match.
+    pub fn matches_digits(&self, d: &PhoneDigits) -> bool {
+        let same = |want: &Option<String>, got: Option<&[u8]>| {
+            want.as_ref().is_none_or(|w| got == Some(w.as_bytes()))
+        };
+        d.prefix() == self.prefix.as_bytes()
+            && d.line() == self.line.as_bytes()
+            && same(&self.area, d.area())
+            && same(&self.country, d.country())
+            && (self.extension.is_none()
+                || (!d.ext_overflow && same(&self.extension, d.extension())))
+    }
+}
+
 impl PhoneParts {
-    /// Reads a record's number: digits before an extension marker (`x`, `ext`, `#`) are the
-    /// number, digits after it the extension. `None` when the digits make no phone number.
+    /// Reads a record's number into parts (what the SQL loader stores), with the same
+    /// rules as [`PhoneQuery::matches_number`]. `None` when the digits make no phone number.
     pub fn parse(number: &str) -> Option<PhoneParts> {
-        let lower = number.to_ascii_lowercase();
-        let cut = ["ext", "x", "#"]
-            .iter()
-            .filter_map(|m| lower.find(m))
-            .min()
-            .unwrap_or(lower.len());
-        let digits: String = number[..cut].chars().filter(char::is_ascii_digit).collect();
-        let ext: String = number[cut..].chars().filter(char::is_ascii_digit).collect();
-        let extension = (!ext.is_empty()).then_some(ext);
-        let n = digits.len();
-        let (country, area, rest) = match n {
-            7 => (None, None, &digits[..]),
-            10 => (
-                Some("1".to_string()),
-                Some(digits[..3].to_string()),
-                &digits[3..],
-            ),
-            11..=13 => (
-                Some(digits[..n - 10].to_string()),
-                Some(digits[n - 10..n - 7].to_string()),
-                &digits[n - 7..],
-            ),
-            _ => return None,
+        let d = PhoneDigits::scan(number)?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let extension = if d.ext_overflow {
+            // Longer than any query's extension: stored so that no extension matches it.
+            Some(format!("{}+", text(&d.ext)))
+        } else {
+            d.extension().map(text)
         };
         Some(PhoneParts {
-            country,
-            area,
-            prefix: rest[..3].to_string(),
-            line: rest[3..].to_string(),
+            country: d.country().map(text),
+            area: d.area().map(text),
+            prefix: text(d.prefix()),
+            line: text(d.line()),
             extension,
         })
     }
