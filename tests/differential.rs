@@ -114,151 +114,21 @@ impl Shrunk<'_> {
     }
 }
 
-/// Text functions that keep the field's case rule (`tolower`/`toupper` make it explicit).
-const CASE_KEEPING_FUNCTIONS: &[&str] = &[
-    "fn-trim",
-    "fn-concat",
-    "fn-substring",
-    "fn-trim-wild-prefix",
-    "fn-trim-wild-suffix",
-    "fn-trim-wild-contains",
-    "fn-trim-wild-infix",
-    "fn-trim-wild-multi",
-    "fn-trim-escaped-star",
-    "fn-trim-escaped-star-prefix",
-    "fn-trim-wild-backslash",
-    "fn-trim-wild-star",
-];
-
 /// TODO: the engine's open disagreements (see the module docs and [`Known`]).
-const KNOWN_DISAGREEMENTS: &[Known] = &[
-    Known {
-        id: "pg-zone-parameter-type",
-        what: "PostgreSQL: date functions on datetime fields bind the zone as text but the SQL casts \
-               the placeholder to interval (`($1)::interval`), so PostgreSQL types the parameter \
-               interval and the client refuses to send a String: every year()/month()/day()/hour()/\
-               minute()/second()/date()/time()/dayofweek()/dayofyear()/fractionalseconds() of a \
-               datetime fails on PostgreSQL",
-        matches: |s| {
-            s.sqlite_agrees()
-                && s.pg_error()
-                    .is_some_and(|e| e.contains("WrongType { postgres: Interval"))
-        },
+const KNOWN_DISAGREEMENTS: &[Known] = &[Known {
+    id: "pg-regex-i-non-ascii",
+    what: "PostgreSQL: regex(…, 'i') is `~*` under ICU case rules, which pair each letter \
+               with its upper and lower case but not with every letter of its case-folding \
+               class: Rust's regex matches '^ke' against 'Kelvin' spelled with U+212A KELVIN \
+               SIGN, PostgreSQL does not (documented in the README)",
+    matches: |s| {
+        s.single().is_some_and(|(c, _, _)| c == "regex-i")
+            && s.sqlite_agrees()
+            && !s.pg_agrees()
+            && s.pg_error().is_none()
+            && (!s.outcome.filter.is_ascii() || s.differing(true).iter().all(|d| !d.is_ascii()))
     },
-    Known {
-        id: "pg-unused-zone-parameter",
-        what: "PostgreSQL: every field-side function call binds the zone parameter, but only the \
-               date functions of datetime fields use it; PostgreSQL cannot type an unused \
-               placeholder (`could not determine data type of parameter $n`), so tolower(), \
-               toupper(), trim(), length(), indexof(), concat(), substring(), round(), floor(), \
-               ceiling() and date parts of date fields all fail on PostgreSQL",
-        matches: |s| {
-            s.sqlite_agrees()
-                && s.pg_error().is_some_and(|e| {
-                    // An unused placeholder among used ones, or no placeholder at all.
-                    e.contains("could not determine data type of parameter")
-                        || e.contains("kind: Parameters(")
-                })
-        },
-    },
-    Known {
-        id: "pg-integer-arithmetic-parameter",
-        what: "PostgreSQL: integer arithmetic with a constant casts the placeholder to numeric \
-               (`($2)::numeric`), so PostgreSQL types the parameter numeric and the client \
-               refuses to send an i64 (`WrongType { postgres: Numeric, rust: \"i64\" }`)",
-        matches: |s| {
-            s.sqlite_agrees()
-                && s.pg_error()
-                    .is_some_and(|e| e.contains("WrongType { postgres: Numeric"))
-        },
-    },
-    Known {
-        id: "pg-decimal-arithmetic-parameter",
-        what: "PostgreSQL: decimal arithmetic with an integer constant (`(Price Add 1) Mul 2`) \
-               casts the placeholder to float8 but binds an i64 (`WrongType { postgres: Float8, \
-               rust: \"i64\" }`)",
-        matches: |s| {
-            s.sqlite_agrees()
-                && s.pg_error()
-                    .is_some_and(|e| e.contains("WrongType { postgres: Float8"))
-        },
-    },
-    Known {
-        id: "pg-integer-min-mod-minus-one",
-        what: "PostgreSQL: i64::MIN Mod -1 is 0 in PostgreSQL's numeric arithmetic, but null in \
-               the evaluator and SQLite (Rust's checked_rem overflows), so `Count Mod Rank Eq 0` \
-               matches the record {Count: -9223372036854775808, Rank: -1} in PostgreSQL only",
-        matches: |s| {
-            s.single().is_some_and(|(c, _, _)| c.starts_with("arith"))
-                && s.outcome.filter.contains(" Mod ")
-                && s.sqlite_agrees()
-                && s.pg_error().is_none()
-                && !s.pg_agrees()
-                && s.differing(true)
-                    .iter()
-                    .all(|d| d.contains("-9223372036854775808"))
-        },
-    },
-    Known {
-        id: "pg-decimal-mod",
-        what: "PostgreSQL: decimal Mod is computed as `a - trunc(a / b) * b` in float8, which is \
-               not the evaluator's (and SQLite's) fmod: 1.5 Mod 0.1 is 0.0999…92 in memory but \
-               0 in PostgreSQL, so `Price Mod 0.1 Gt 0.05` differs",
-        matches: |s| {
-            s.single().is_some_and(|(c, _, _)| c.starts_with("arith"))
-                && s.sqlite_agrees()
-                && s.pg_error().is_none()
-                && !s.pg_agrees()
-                && s.outcome.filter.contains(" Mod ")
-                && s.outcome.pg.as_ref().is_some_and(|p| {
-                    p.0.as_ref()
-                        .is_some_and(|q| q.sql.contains("::float8 - trunc("))
-                })
-        },
-    },
-    Known {
-        id: "sql-function-result-not-case-folded",
-        what: "SQL (both dialects): trim()/concat()/substring() of a case-insensitive field keep \
-               the field's case rule, so the planner folds the value (`trim(City) Eq 'Fargo'` \
-               becomes Matches \"fargo\") and the evaluator folds the computed text, but the SQL \
-               compares the raw function result with the folded value: 'Fargo' matches in \
-               memory, not in SQL",
-        matches: |s| {
-            s.single()
-                .is_some_and(|(c, _, ci)| ci && CASE_KEEPING_FUNCTIONS.contains(&c))
-                && !s.sqlite_agrees()
-                && (s.pg_error().is_some() || !s.pg_agrees())
-        },
-    },
-    Known {
-        id: "pg-regex-i-non-ascii",
-        what: "PostgreSQL: regex(…, 'i') is `~*`, which under the C collation folds ASCII \
-               letters only; the evaluator's (and SQLite's) Rust regex folds Unicode \
-               ('^ke' with 'i' matches 'Kelvin' with U+212A KELVIN SIGN, '^zü' matches 'ZÜRICH' \
-               in memory, not in PostgreSQL)",
-        matches: |s| {
-            s.single().is_some_and(|(c, _, _)| c == "regex-i")
-                && s.sqlite_agrees()
-                && !s.pg_agrees()
-                && s.pg_error().is_none()
-                && (!s.outcome.filter.is_ascii() || s.differing(true).iter().all(|d| !d.is_ascii()))
-        },
-    },
-    Known {
-        id: "pg-regex-dot-matches-newline",
-        what: "PostgreSQL: in a regex, `.` matches a newline (and `^`/`$` only at the ends) in \
-               PostgreSQL's ARE, but not in the evaluator's Rust regex: regex('^.*$') matches \
-               'line\\nbreak' in PostgreSQL only",
-        matches: |s| {
-            s.single().is_some_and(|(c, _, _)| c.starts_with("regex"))
-                && s.outcome.filter.contains('.')
-                && s.sqlite_agrees()
-                && !s.pg_agrees()
-                && s.pg_error().is_none()
-                && s.differing(true).iter().all(|d| d.contains("\\n"))
-        },
-    },
-];
+}];
 
 /// Filters per data set and zone when not overridden.
 const DEFAULT_FILTERS: usize = 1000;

@@ -84,14 +84,7 @@ type Case = (&'static str, &'static str);
 /// Plans that do not use the index yet, as (filter, SQLite or PostgreSQL, why): printed
 /// instead of failing, until the SQL compiler changes. A case listed here that starts using
 /// its index is reported so that the entry can go.
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
-    "UserType Eq 'Member','Office','Company','Mls' And Email Eq 'agent17@example.com'",
-    "sqlite",
-    "a field in a child table is tested with a correlated `EXISTS (SELECT 1 FROM child c WHERE \
-     c.rid = t.rid AND c.v__f = ?)`: SQLite scans the main table and probes the child's rid \
-     index per row instead of searching the value index (PostgreSQL turns it into a semi-join \
-     on the value index); `t.rid IN (SELECT rid FROM child WHERE v__f = ?)` would search it",
-)];
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 fn known_gap(filter: &str, backend: &str) -> Option<&'static str> {
     KNOWN_GAPS

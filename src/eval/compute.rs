@@ -23,13 +23,23 @@ pub(crate) enum Computed {
     Text(String),
 }
 
-pub(crate) fn compute<R: Record + ?Sized>(op: &Operand, record: &R, zone: FixedOffset) -> Computed {
+/// `fold`: text of case-insensitive fields (and text constants) enter folded, as the SQL
+/// back ends read them from the folded columns.
+pub(crate) fn compute<R: Record + ?Sized>(
+    op: &Operand,
+    record: &R,
+    zone: FixedOffset,
+    fold: bool,
+) -> Computed {
     match op {
         Operand::Field(f) => {
             let mut out = Computed::Null;
             record.any_value(f, |v| {
                 out = match v {
                     FieldValue::Null => Computed::Null,
+                    FieldValue::Str(s) if f.ty.is_textual() && fold && !f.case_sensitive => {
+                        Computed::Text(crate::plan::text::fold_case(s).into_owned())
+                    }
                     FieldValue::Str(s) if f.ty.is_textual() => Computed::Text(s.to_string()),
                     v => read_key(v, f.ty, zone).map_or(Computed::Null, Computed::Key),
                 };
@@ -38,10 +48,11 @@ pub(crate) fn compute<R: Record + ?Sized>(op: &Operand, record: &R, zone: FixedO
             out
         }
         Operand::Const { value } => match value {
+            Scalar::Text(s) if fold => Computed::Text(crate::plan::text::fold_case(s).into_owned()),
             Scalar::Text(s) => Computed::Text(s.clone()),
             other => Computed::Key(super::key_of(other)),
         },
-        Operand::Negate { arg } => match compute(arg, record, zone) {
+        Operand::Negate { arg } => match compute(arg, record, zone, fold) {
             Computed::Key(Key::Int(i)) => i
                 .checked_neg()
                 .map_or(Computed::Null, |n| Computed::Key(Key::Int(n))),
@@ -49,7 +60,10 @@ pub(crate) fn compute<R: Record + ?Sized>(op: &Operand, record: &R, zone: FixedO
             _ => Computed::Null,
         },
         Operand::Arith { op, lhs, rhs } => {
-            match (compute(lhs, record, zone), compute(rhs, record, zone)) {
+            match (
+                compute(lhs, record, zone, fold),
+                compute(rhs, record, zone, fold),
+            ) {
                 (Computed::Key(a), Computed::Key(b)) => arith(*op, a, b),
                 _ => Computed::Null,
             }
@@ -59,7 +73,7 @@ pub(crate) fn compute<R: Record + ?Sized>(op: &Operand, record: &R, zone: FixedO
             arg,
             args,
         } => {
-            let value = compute(arg, record, zone);
+            let value = compute(arg, record, zone, fold);
             if matches!(value, Computed::Null) {
                 return Computed::Null;
             }
@@ -76,6 +90,8 @@ pub(crate) fn arith(op: ArithOp, a: Key, b: Key) -> Computed {
                 ArithOp::Sub => x.checked_sub(y),
                 ArithOp::Mul => x.checked_mul(y),
                 ArithOp::Div => x.checked_div(y),
+                // i64::MIN Mod -1 is 0 (the division alone would overflow).
+                ArithOp::Mod if y == -1 => Some(0),
                 ArithOp::Mod => x.checked_rem(y),
             };
             r.map_or(Computed::Null, |i| Computed::Key(Key::Int(i)))
@@ -89,7 +105,8 @@ pub(crate) fn arith(op: ArithOp, a: Key, b: Key) -> Computed {
                 ArithOp::Sub => x - y,
                 ArithOp::Mul => x * y,
                 ArithOp::Div if y != 0.0 => x / y,
-                ArithOp::Mod if y != 0.0 => x % y,
+                // Spelled out rather than fmod, so that SQL computes the very same doubles.
+                ArithOp::Mod if y != 0.0 => x - (x / y).trunc() * y,
                 _ => return Computed::Null,
             };
             if r.is_finite() {
@@ -155,6 +172,8 @@ pub(crate) fn call(
                 None => chars.collect(),
             })
         }
+        // An integer rounds to itself (through f64 it would lose digits).
+        (F::Round | F::Ceiling | F::Floor, Computed::Key(Key::Int(i))) => int(i),
         (F::Round | F::Ceiling | F::Floor, Computed::Key(k)) => {
             let Some(f) = as_f64(k) else {
                 return Computed::Null;

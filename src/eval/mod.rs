@@ -170,7 +170,7 @@ impl Evaluator {
         let Some(operand) = &c.operand else {
             return false;
         };
-        let value = compute::compute(operand, record, self.zone);
+        let value = compute::compute(operand, record, self.zone, c.fold);
         match (&c.test, &value) {
             (TestKind::IsNull, v) => matches!(v, Computed::Null),
             (_, Computed::Null) => false,
@@ -206,7 +206,11 @@ impl Evaluator {
 pub(crate) fn read_key(v: FieldValue<'_>, ty: FieldType, zone: FixedOffset) -> Option<Key> {
     match (ty, v) {
         (FieldType::Integer, FieldValue::Int(i)) => Some(Key::Int(i)),
-        (FieldType::Integer | FieldType::Decimal, FieldValue::Float(f)) => Some(Key::Num(f)),
+        // An integer field holds integers: 2.0 is 2, 2.5 is no value of the field.
+        (FieldType::Integer, FieldValue::Float(f)) => {
+            (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(Key::Int(f as i64))
+        }
+        (FieldType::Decimal, FieldValue::Float(f)) => Some(Key::Num(f)),
         (FieldType::Decimal, FieldValue::Int(i)) => Some(Key::Num(i as f64)),
         (FieldType::Boolean, FieldValue::Bool(b)) => Some(Key::Bool(b)),
         (FieldType::Date, FieldValue::Str(s)) => compute::parse_date(s).map(Key::Date),

@@ -14,8 +14,10 @@ use crate::syntax::{ArithOp, Function};
 pub trait Dialect {
     /// `postgres` or `sqlite`.
     fn name(&self) -> &'static str;
-    /// The n-th (1-based) placeholder: `$1`, `?1`.
-    fn placeholder(&self, n: usize) -> String;
+    /// The n-th (1-based) placeholder for a parameter: `$1::bigint`, `?1`.
+    fn placeholder(&self, n: usize, param: &Param) -> String;
+    /// Whether a field-side function takes the zone (date parts of datetimes).
+    fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool;
     /// A quoted identifier.
     fn quote(&self, ident: &str) -> String {
         format!("\"{ident}\"")
@@ -28,6 +30,10 @@ pub trait Dialect {
     fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String;
     /// A regular-expression test of `expr` against the pattern parameter.
     fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String;
+    /// The pattern text to bind for a regular expression written in Rust's syntax.
+    fn regex_pattern(&self, pattern: &str) -> String {
+        pattern.to_string()
+    }
     /// The zone parameter that date functions of this dialect take.
     fn zone_param(&self, zone: FixedOffset) -> Param;
     /// A field-side function applied to `arg` with constant arguments `args` (placeholders)
@@ -72,8 +78,38 @@ impl Dialect for Postgres {
         "postgres"
     }
 
-    fn placeholder(&self, n: usize) -> String {
-        format!("${n}")
+    fn placeholder(&self, n: usize, param: &Param) -> String {
+        // Typed, so that the server never has to infer a parameter's type from the casts
+        // around it (it would infer interval or numeric and refuse the value bound).
+        let ty = match param {
+            Param::Bool(_) => "boolean",
+            Param::Int(_) => "bigint",
+            Param::Float(_) => "float8",
+            Param::Text(_) => "text",
+            Param::Date(_) => "date",
+            Param::DateTime(_) => "timestamptz",
+            Param::Time(_) => "time",
+        };
+        format!("${n}::{ty}")
+    }
+
+    fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool {
+        use Function as F;
+        arg_type == FieldType::Datetime
+            && matches!(
+                function,
+                F::Date
+                    | F::Time
+                    | F::Year
+                    | F::Month
+                    | F::Day
+                    | F::Hour
+                    | F::Minute
+                    | F::Second
+                    | F::FractionalSeconds
+                    | F::DayOfWeek
+                    | F::DayOfYear
+            )
     }
 
     fn column_type(&self, ty: FieldType) -> &'static str {
@@ -103,8 +139,25 @@ impl Dialect for Postgres {
     }
 
     fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String {
+        // ICU case rules for ~* (the C collation folds ASCII only, Rust's regex folds
+        // Unicode).
         let op = if case_insensitive { "~*" } else { "~" };
-        format!("{expr} {op} {pattern}")
+        format!("({expr} COLLATE \"und-x-icu\") {op} {pattern}")
+    }
+
+    fn regex_pattern(&self, pattern: &str) -> String {
+        // ARE option p: `.` and negated brackets do not match a newline while ^ and $ still
+        // anchor at the ends of the text, as in Rust's default. Leading Rust flags (?i)
+        // merge into the ARE options, which must come first.
+        match pattern.strip_prefix("(?") {
+            Some(rest) => match rest.split_once(')') {
+                Some((flags, body)) if !flags.is_empty() && flags.chars().all(|c| c == 'i') => {
+                    format!("(?p{flags}){body}")
+                }
+                _ => format!("(?p){pattern}"),
+            },
+            None => format!("(?p){pattern}"),
+        }
     }
 
     fn zone_param(&self, zone: FixedOffset) -> Param {
@@ -127,22 +180,30 @@ impl Dialect for Postgres {
         // Datetimes are read in the plan's zone; dates as they are.
         let local = match arg_type {
             FieldType::Datetime => format!("({arg} AT TIME ZONE ({zone})::interval)"),
+            // The zone placeholder is typed text (see placeholder); the cast reads it.
             _ => format!("({arg})::timestamp"),
         };
         Some(match function {
             F::ToLower => format!("lower(({arg}) COLLATE \"und-x-icu\") COLLATE \"C\""),
             F::ToUpper => format!("upper(({arg}) COLLATE \"und-x-icu\") COLLATE \"C\""),
-            F::Trim => format!("btrim({arg}, E' \\t\\n\\r\\f\\v')"),
+            // PostgreSQL has no \v escape: vertical tab is \x0B.
+            F::Trim => format!("btrim({arg}, E' \\t\\n\\r\\f\\x0B')"),
             F::Length => format!("char_length({arg})::bigint"),
             F::IndexOf => format!("(strpos({arg}, {}) - 1)::bigint", a(0)),
             F::Concat => format!("({arg} || {})", a(0)),
             F::Substring => match args.get(1) {
-                Some(len) => format!("substr({arg}, ({}) + 1, {len})", a(0)),
-                None => format!("substr({arg}, ({}) + 1)", a(0)),
+                Some(len) => format!("substr({arg}, (({}) + 1)::int, ({len})::int)", a(0)),
+                None => format!("substr({arg}, (({}) + 1)::int)", a(0)),
             },
-            F::Round => checked_bigint(&format!("round(({arg})::numeric)")),
-            F::Ceiling => checked_bigint(&format!("ceil(({arg})::numeric)")),
-            F::Floor => checked_bigint(&format!("floor(({arg})::numeric)")),
+            // Integers round to themselves; binary floats round half away from zero in
+            // exact float arithmetic (x - floor(x) is exact), as the evaluator does.
+            F::Round | F::Ceiling | F::Floor if arg_type == FieldType::Integer => arg.to_string(),
+            F::Round => float_to_bigint(&format!(
+                "(sign(({arg})::float8) * (floor(abs(({arg})::float8)) + \
+                 CASE WHEN abs(({arg})::float8) - floor(abs(({arg})::float8)) >= 0.5 THEN 1 ELSE 0 END))"
+            )),
+            F::Ceiling => float_to_bigint(&format!("ceil(({arg})::float8)")),
+            F::Floor => float_to_bigint(&format!("floor(({arg})::float8)")),
             F::Date => format!("{local}::date"),
             F::Time => format!("{local}::time"),
             F::Year => format!("extract(year from {local})::bigint"),
@@ -183,6 +244,7 @@ impl Dialect for Postgres {
             ArithOp::Sub => format!("(({a})::float8 - ({b})::float8)"),
             ArithOp::Mul => format!("(({a})::float8 * ({b})::float8)"),
             ArithOp::Div => format!("(({a})::float8 / NULLIF(({b})::float8, 0))"),
+            // The evaluator's decimal Mod is this same formula in IEEE doubles.
             ArithOp::Mod => format!(
                 "(({a})::float8 - trunc(({a})::float8 / NULLIF(({b})::float8, 0)) * ({b})::float8)"
             ),
@@ -208,6 +270,11 @@ impl Dialect for Postgres {
     }
 }
 
+/// An integer-valued float as a bigint, or NULL outside the range the evaluator converts.
+fn float_to_bigint(float: &str) -> String {
+    format!("(CASE WHEN abs({float}) < 9.2e18 THEN ({float})::bigint END)")
+}
+
 fn checked_bigint(numeric: &str) -> String {
     format!(
         "(CASE WHEN {numeric} BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ({numeric})::bigint END)"
@@ -219,8 +286,13 @@ impl Dialect for Sqlite {
         "sqlite"
     }
 
-    fn placeholder(&self, n: usize) -> String {
+    fn placeholder(&self, n: usize, _param: &Param) -> String {
         format!("?{n}")
+    }
+
+    fn needs_zone(&self, _function: Function, _arg_type: FieldType) -> bool {
+        // spark_call always takes the zone argument.
+        true
     }
 
     fn column_type(&self, ty: FieldType) -> &'static str {

@@ -28,6 +28,7 @@ pub use dialect::{Dialect, Postgres, Sqlite};
 pub use layout::{Layout, Place, Stored};
 
 use crate::error::{Error, ErrorKind};
+use crate::plan::text::fold_case;
 use crate::plan::{
     CmpOp, FieldRef, FieldType, Node, Operand, Pattern, Plan, Predicate, Scalar, Test,
 };
@@ -174,8 +175,9 @@ pub fn prefix_successor(prefix: &str) -> Option<String> {
 
 impl<'c> Compiler<'c> {
     fn param(&mut self, p: Param) -> String {
+        let placeholder = self.dialect.placeholder(self.params.len() + 1, &p);
         self.params.push(p);
-        self.dialect.placeholder(self.params.len())
+        placeholder
     }
 
     fn zone(&mut self) -> String {
@@ -257,7 +259,9 @@ impl<'c> Compiler<'c> {
             _ => None,
         };
         let Some(field) = bare else {
-            let expr = self.operand(&t.operand, t.span)?;
+            // Text computed from case-insensitive fields is computed from their folded
+            // values (the evaluator does the same), so that it compares with folded text.
+            let expr = self.typed_operand(&t.operand, t.span, t.fold_case)?.0;
             return self.predicate(&expr, &t.predicate, t.span);
         };
         let stored = self.stored(field, t.span)?;
@@ -273,7 +277,7 @@ impl<'c> Compiler<'c> {
                 })?;
                 let alts = self.patterns("w.w", patterns);
                 Ok(format!(
-                    "EXISTS (SELECT 1 FROM {} AS w WHERE w.rid = t.rid AND {alts})",
+                    "t.rid IN (SELECT w.rid FROM {} AS w WHERE {alts})",
                     self.q(&words)
                 ))
             }
@@ -296,7 +300,7 @@ impl<'c> Compiler<'c> {
                     alts.push(format!("({})", parts.join(" AND ")));
                 }
                 Ok(format!(
-                    "EXISTS (SELECT 1 FROM {} AS p WHERE p.rid = t.rid AND ({}))",
+                    "t.rid IN (SELECT p.rid FROM {} AS p WHERE {})",
                     self.q(table),
                     alts.join(" OR ")
                 ))
@@ -304,7 +308,7 @@ impl<'c> Compiler<'c> {
             (Predicate::IsNull, Place::Column(col)) => Ok(format!("(t.{} IS NULL)", self.q(col))),
             (Predicate::IsNull, Place::List(col)) => Ok(format!("(t.{} IS NULL)", self.q(col))),
             (Predicate::IsNull, Place::Child { table, .. }) => Ok(format!(
-                "NOT EXISTS (SELECT 1 FROM {} AS c WHERE c.rid = t.rid)",
+                "t.rid NOT IN (SELECT c.rid FROM {} AS c)",
                 self.q(table)
             )),
             (Predicate::ContainsAll { values }, _) => {
@@ -362,8 +366,10 @@ impl<'c> Compiler<'c> {
             } => {
                 let expr = format!("c.{}", self.q(&column(col)));
                 let inner = self.predicate(&expr, pred, span)?;
+                // `rid IN (…)` rather than a correlated EXISTS, so that SQLite, too, looks
+                // the value up in the child table's index.
                 Ok(format!(
-                    "EXISTS (SELECT 1 FROM {} AS c WHERE c.rid = t.rid AND {inner})",
+                    "t.rid IN (SELECT c.rid FROM {} AS c WHERE {inner})",
                     self.q(table)
                 ))
             }
@@ -431,7 +437,7 @@ impl<'c> Compiler<'c> {
                 pattern,
                 case_insensitive,
             } => {
-                let p = self.param(Param::Text(pattern.clone()));
+                let p = self.param(Param::Text(self.dialect.regex_pattern(pattern)));
                 let test = self.dialect.regex(expr, &p, *case_insensitive);
                 format!("({expr} IS NOT NULL AND {test})")
             }
@@ -445,17 +451,25 @@ impl<'c> Compiler<'c> {
         })
     }
 
-    /// A field-side expression as SQL, with its type.
-    fn operand(&mut self, op: &Operand, span: Span) -> Result<String, Error> {
-        Ok(self.typed_operand(op, span)?.0)
-    }
-
-    fn typed_operand(&mut self, op: &Operand, span: Span) -> Result<(String, FieldType), Error> {
+    /// A field-side expression as SQL, with its type; `fold` reads case-insensitive text
+    /// fields from their folded columns.
+    fn typed_operand(
+        &mut self,
+        op: &Operand,
+        span: Span,
+        fold: bool,
+    ) -> Result<(String, FieldType), Error> {
         Ok(match op {
             Operand::Field(f) => {
                 let stored = self.stored(f, span)?;
                 match &stored.place {
-                    Place::Column(col) => (format!("t.{}", self.q(col)), f.ty),
+                    Place::Column(col) => {
+                        let col = match (&stored.folded, fold) {
+                            (Some(folded), true) => folded,
+                            _ => col,
+                        };
+                        (format!("t.{}", self.q(col)), f.ty)
+                    }
                     _ => {
                         return Err(Error::new(
                             ErrorKind::TypeMismatch,
@@ -481,12 +495,12 @@ impl<'c> Compiler<'c> {
                 (self.scalar(value), ty)
             }
             Operand::Negate { arg } => {
-                let (a, ty) = self.typed_operand(arg, span)?;
+                let (a, ty) = self.typed_operand(arg, span, fold)?;
                 (self.dialect.negate(&a, ty == FieldType::Integer), ty)
             }
             Operand::Arith { op, lhs, rhs } => {
-                let (a, ta) = self.typed_operand(lhs, span)?;
-                let (b, tb) = self.typed_operand(rhs, span)?;
+                let (a, ta) = self.typed_operand(lhs, span, fold)?;
+                let (b, tb) = self.typed_operand(rhs, span, fold)?;
                 let integers = ta == FieldType::Integer && tb == FieldType::Integer;
                 let ty = if integers {
                     FieldType::Integer
@@ -500,10 +514,22 @@ impl<'c> Compiler<'c> {
                 arg,
                 args,
             } => {
-                let (a, ta) = self.typed_operand(arg, span)?;
+                let (a, ta) = self.typed_operand(arg, span, fold)?;
                 let ty = result_type(*function, ta, args);
-                let args: Vec<String> = args.iter().map(|s| self.scalar(s)).collect();
-                let zone = self.zone();
+                let args: Vec<String> = args
+                    .iter()
+                    .map(|s| match (s, fold) {
+                        (Scalar::Text(t), true) => {
+                            self.param(Param::Text(fold_case(t).into_owned()))
+                        }
+                        _ => self.scalar(s),
+                    })
+                    .collect();
+                let zone = if self.dialect.needs_zone(*function, ta) {
+                    self.zone()
+                } else {
+                    String::new()
+                };
                 let sql = self
                     .dialect
                     .function(*function, &a, &args, &zone, ta)

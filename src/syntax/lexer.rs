@@ -560,7 +560,7 @@ fn decimal(input: &str) -> LResult<'_, Lit<'_>> {
         return fail(
             input,
             len,
-            ErrorKind::InvalidValue,
+            ErrorKind::Syntax,
             "a decimal's exponent has at most two digits (E-99 to E99)",
         );
     }
