@@ -2,6 +2,7 @@
 
 mod check;
 mod db;
+mod demo;
 mod eval;
 mod generate;
 mod output;
@@ -22,6 +23,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The main job: the seed filters on the bundled sample accounts, in SQLite and in memory.
+    Demo,
     /// Parse a filter: print its canonical form, its tree (--json), or the error.
     Parse(parse::ParseArgs),
     /// Check a filter against a schema: print its plan, or every error.
@@ -86,6 +89,7 @@ fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
 /// Runs a command; `Err` is an operational failure (I/O), reported with exit code 2.
 pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
+        Command::Demo => demo::run(),
         Command::Parse(args) => parse::run(args),
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval::run(args),
