@@ -102,6 +102,36 @@ fn fail<'a, T>(
     }))
 }
 
+/// Character classes of bytes, so that scanning is one table lookup per byte.
+const ALNUM: u8 = 1;
+const DIGIT: u8 = 2;
+const SPACE: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() {
+            t[i] |= ALNUM;
+        }
+        if b.is_ascii_digit() {
+            t[i] |= DIGIT;
+        }
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            t[i] |= SPACE;
+        }
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn is(b: u8, class: u8) -> bool {
+    CLASS[b as usize] & class != 0
+}
+
+#[derive(Clone)]
 pub(crate) struct Lexer<'a> {
     src: &'a str,
     pos: usize,
@@ -120,7 +150,7 @@ impl<'a> Lexer<'a> {
     pub fn next_token(&mut self) -> Result<Token<'a>, Error> {
         let bytes = self.src.as_bytes();
         let mut start = self.pos;
-        while start < bytes.len() && matches!(bytes[start], b' ' | b'\t' | b'\r' | b'\n') {
+        while start < bytes.len() && is(bytes[start], SPACE) {
             start += 1;
         }
         // Fast paths for the most common tokens: words and plain numbers, read byte by byte.
@@ -192,7 +222,7 @@ impl<'a> Lexer<'a> {
         let first = *bytes.get(start)?;
         let mut end = start + 1;
         let tok = if first.is_ascii_alphabetic() {
-            while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+            while end < bytes.len() && is(bytes[end], ALNUM) {
                 end += 1;
             }
             let w = &self.src[start..end];
@@ -215,14 +245,14 @@ impl<'a> Lexer<'a> {
         {
             let digits_start = if first == b'-' { start + 1 } else { start };
             end = digits_start;
-            while end < bytes.len() && bytes[end].is_ascii_digit() {
+            while end < bytes.len() && is(bytes[end], DIGIT) {
                 end += 1;
             }
             let int_end = end;
             let mut scale = 0u32;
             if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
                 end += 1;
-                while end < bytes.len() && bytes[end].is_ascii_digit() {
+                while end < bytes.len() && is(bytes[end], DIGIT) {
                     end += 1;
                     scale += 1;
                 }
@@ -389,7 +419,8 @@ fn custom_field(input: &str) -> LResult<'_, Field<'_>> {
 
 fn custom_segment<'a>(input: &'a str, min: usize, what: &str) -> LResult<'a, &'a str> {
     let (body, _) = ch('"').parse(input)?;
-    let (after, seg) = take_while(|c: char| c != '"' && c != '.').parse(body)?;
+    let stop = memchr::memchr2(b'"', b'.', body.as_bytes()).unwrap_or(body.len());
+    let (seg, after) = body.split_at(stop);
     match after.chars().next() {
         Some('"') => {}
         // A '.' with no closing quote anywhere after it is an unterminated name, not a dot

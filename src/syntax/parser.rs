@@ -287,11 +287,100 @@ impl<'a, 'o> Parser<'a, 'o> {
             Tok::Kw(Kw::And | Kw::Or) | Tok::Kw(Kw::Op(_)) | Tok::RParen | Tok::Comma => {
                 Err(self.syntax(&t, expected_condition(after, &self.describe(&t))))
             }
+            Tok::Field(field) => {
+                if let Some(e) = self.simple_comparison(t, field) {
+                    return Ok(e);
+                }
+                let lhs = self.term(Side::Field)?;
+                self.comparison(lhs)
+            }
             _ => {
                 let lhs = self.term(Side::Field)?;
                 self.comparison(lhs)
             }
         }
+    }
+
+    /// The common shape `Field Op literal`, `Field Eq literal,literal…` or
+    /// `Field Bt literal,literal`, built without the general expression machinery. Reads
+    /// ahead with a copy of the lexer and commits only when the whole comparison is of that
+    /// shape and passes its checks; otherwise returns `None` and the general path (which
+    /// also reports every error) takes over.
+    fn simple_comparison(&mut self, field_tok: Token<'a>, field: Field<'a>) -> Option<Expr<'a>> {
+        if self.comparisons >= self.limits.max_expressions {
+            return None;
+        }
+        let mut la = self.lexer.clone();
+        let op_tok = la.next_token().ok()?;
+        let Tok::Kw(Kw::Op(op)) = op_tok.tok else {
+            return None;
+        };
+        let constant = |lit: Lit<'a>, span: Span| {
+            let (literal, value) = literal_value(lit);
+            Constant {
+                term: Term {
+                    kind: TermKind::Literal { value: literal },
+                    span,
+                },
+                value,
+            }
+        };
+        // The first value, then (only for a list or a range) the rest.
+        let t = la.next_token().ok()?;
+        let Tok::Lit(lit) = t.tok else {
+            return None;
+        };
+        let first = constant(lit, t.span);
+        let mut after = la.next_token().ok()?;
+        // A single value, or the two bounds of Bt; lists take the general path.
+        let rhs = if after.tok == Tok::Comma {
+            if op != Op::Bt {
+                return None;
+            }
+            let t = la.next_token().ok()?;
+            let Tok::Lit(lit) = t.tok else {
+                return None;
+            };
+            let high = constant(lit, t.span);
+            after = la.next_token().ok()?;
+            Rhs::Range {
+                low: Box::new(first),
+                high: Box::new(high),
+            }
+        } else if op == Op::Bt {
+            return None;
+        } else {
+            Rhs::Single { value: first }
+        };
+        if !matches!(
+            after.tok,
+            Tok::Eof | Tok::RParen | Tok::Kw(Kw::And | Kw::Or | Kw::Not)
+        ) {
+            return None;
+        }
+        let next = after;
+        let lhs = Typed {
+            term: Term {
+                kind: TermKind::Field { field },
+                span: field_tok.span,
+            },
+            meaning: Meaning::Field(None),
+            height: 0,
+        };
+        check_comparison(&lhs, op, op_tok.span, &rhs).ok()?;
+        // Committed: the tokens read ahead are consumed.
+        self.comparisons += 1;
+        self.lexer = la;
+        self.cur = next;
+        let span = lhs.term.span.to(rhs_span(&rhs));
+        Some(Expr {
+            kind: ExprKind::Comparison(Box::new(Comparison {
+                lhs: lhs.term,
+                op,
+                rhs,
+            })),
+            span,
+        })
     }
 
     /// A `(` at the start of a condition: a group, or the start of an arithmetic operand.
