@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use spark_filter::plan::builtin;
-use spark_filter::sql::{self, Layout, Paging, Postgres, Query, Sqlite};
+use spark_filter::sql::{self, Dialect, Layout, Paging, Postgres, Query, Sqlite};
 
 use super::check::PlanArgs;
 use super::output::{Output, OutputArgs};
@@ -77,28 +77,39 @@ pub struct QueryArgs {
     plan: PlanArgs,
 }
 
-pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let plan = match args.plan.plan(&args.filter)? {
+/// Plans `filter` and compiles it for `dialect`: the query, or the exit code once the
+/// planning errors have been reported.
+fn compile_filter(
+    plan: &PlanArgs,
+    paging: &PagingArgs,
+    filter: &str,
+    dialect: &dyn Dialect,
+) -> Result<Result<Query, ExitCode>, Box<dyn std::error::Error>> {
+    let planned = match plan.plan(filter)? {
         Ok(p) => p,
-        Err(errors) => return Ok(super::report_errors(&errors)),
+        Err(errors) => return Ok(Err(super::report_errors(&errors))),
     };
-    let schema = builtin::resolve(&args.plan.schema)?;
-    let layout = Layout::of(&schema);
+    let schema = builtin::resolve(&plan.schema)?;
     let paging = Paging {
-        limit: args.paging.limit,
-        page: args.paging.page,
+        limit: paging.limit,
+        page: paging.page,
     };
-    let rows = if args.db.starts_with("sqlite") {
-        let conn = sql::sqlite::open(&args.db)?;
-        let q = compiled(sql::compile(&plan, &layout, &Sqlite, paging), &args.filter)?;
-        sql::sqlite::run(&conn, &q)?
+    let query = sql::compile(&planned, &Layout::of(&schema), dialect, paging)
+        .map_err(|e| e.render(filter))?;
+    Ok(Ok(query))
+}
+
+pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let sqlite = args.db.starts_with("sqlite");
+    let dialect: &dyn Dialect = if sqlite { &Sqlite } else { &Postgres };
+    let q = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
+        Ok(q) => q,
+        Err(code) => return Ok(code),
+    };
+    let rows = if sqlite {
+        sql::sqlite::run(&sql::sqlite::open(&args.db)?, &q)?
     } else {
-        let mut client = sql::postgres::connect(&args.db)?;
-        let q = compiled(
-            sql::compile(&plan, &layout, &Postgres, paging),
-            &args.filter,
-        )?;
-        sql::postgres::run(&mut client, &q)?
+        sql::postgres::run(&mut sql::postgres::connect(&args.db)?, &q)?
     };
     let mut out = Output::new(
         &args.output,
@@ -110,13 +121,6 @@ pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn compiled(
-    q: Result<Query, spark_filter::Error>,
-    filter: &str,
-) -> Result<Query, Box<dyn std::error::Error>> {
-    q.map_err(|e| e.render(filter).into())
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -142,21 +146,14 @@ pub struct SqlArgs {
 }
 
 pub fn sql(args: SqlArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let plan = match args.plan.plan(&args.filter)? {
-        Ok(p) => p,
-        Err(errors) => return Ok(super::report_errors(&errors)),
+    let dialect: &dyn Dialect = match args.dialect {
+        DialectArg::Postgres => &Postgres,
+        DialectArg::Sqlite => &Sqlite,
     };
-    let schema = builtin::resolve(&args.plan.schema)?;
-    let layout = Layout::of(&schema);
-    let paging = Paging {
-        limit: args.paging.limit,
-        page: args.paging.page,
+    let q = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
+        Ok(q) => q,
+        Err(code) => return Ok(code),
     };
-    let q = match args.dialect {
-        DialectArg::Postgres => sql::compile(&plan, &layout, &Postgres, paging),
-        DialectArg::Sqlite => sql::compile(&plan, &layout, &Sqlite, paging),
-    };
-    let q = compiled(q, &args.filter)?;
     let mut out = io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&q)?)?;

@@ -5,11 +5,13 @@
 //! NULL): the two back ends see the same data.
 
 use chrono::FixedOffset;
+use std::io::BufRead;
+
 use serde_json::Value;
 
-use super::Param;
 use super::dialect::Dialect;
 use super::layout::{Layout, Place};
+use super::{DbError, Param};
 use crate::eval::{FieldValue, Key, Record, read_key};
 use crate::plan::phone::PhoneParts;
 use crate::plan::text::fold_case;
@@ -98,6 +100,32 @@ pub fn create_statements(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> 
         out.push(dialect.create_index(&name, &table, &column, list));
     }
     out
+}
+
+/// The rows of JSONL records, one record per line (blank lines skipped); a line that is
+/// not JSON is an error with its line number. The row id is the 1-based line number.
+pub fn records<'s>(
+    schema: &'s Schema,
+    layout: &'s Layout,
+    input: impl BufRead + 's,
+    zone: FixedOffset,
+) -> impl Iterator<Item = Result<Row, DbError>> + 's {
+    input.lines().enumerate().filter_map(move |(i, line)| {
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => return Some(Err(DbError::Io(e))),
+        };
+        if line.trim().is_empty() {
+            return None;
+        }
+        Some(match serde_json::from_str::<Value>(&line) {
+            Ok(record) => Ok(row(schema, layout, (i + 1) as i64, &line, &record, zone)),
+            Err(e) => Err(DbError::Record {
+                line: i + 1,
+                message: e.to_string(),
+            }),
+        })
+    })
 }
 
 /// What one record stores.

@@ -34,6 +34,33 @@ use crate::plan::{
 };
 use crate::syntax::{Function, Span};
 
+/// Errors of the database back ends.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// From SQLite.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// From PostgreSQL.
+    #[error("postgres: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// A record that is not JSON, with its line number.
+    #[error("line {line}: not a JSON record: {message}")]
+    Record {
+        /// 1-based line number.
+        line: usize,
+        /// The JSON error.
+        message: String,
+    },
+    /// Reading the input.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A URL that names no database this crate opens.
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://user@host/db"
+    )]
+    Url(String),
+}
+
 /// A bind parameter.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]

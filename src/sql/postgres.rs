@@ -8,9 +8,8 @@ use postgres::{Client, NoTls};
 
 use super::dialect::Postgres;
 use super::layout::Layout;
-use super::load::{Row, create_statements, row};
-use super::sqlite::DbError;
-use super::{Param, Query};
+use super::load::{Row, create_statements, records};
+use super::{DbError, Param, Query};
 use crate::plan::Schema;
 
 /// Connects to `postgres://user@host[:port]/db` (no TLS: a server on this machine or a
@@ -49,18 +48,8 @@ pub fn load(
     }
     let mut n = 0;
     let mut cache = Statements::new();
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record: serde_json::Value =
-            serde_json::from_str(&line).map_err(|e| DbError::Record {
-                line: i + 1,
-                message: e.to_string(),
-            })?;
-        let r = row(schema, &layout, (i + 1) as i64, &line, &record, zone);
-        insert(&mut tx, &mut cache, &layout, &r)?;
+    for r in records(schema, &layout, input, zone) {
+        insert(&mut tx, &mut cache, &layout, &r?)?;
         n += 1;
     }
     tx.commit()?;

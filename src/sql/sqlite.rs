@@ -7,41 +7,15 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, params_from_iter};
 
+pub use super::DbError;
 use super::dialect::Sqlite;
 use super::layout::Layout;
-use super::load::{Row, create_statements, row};
+use super::load::{Row, create_statements, records};
 use super::{Param, Query};
 use crate::eval::Key;
 use crate::eval::compute::{self, Computed};
 use crate::plan::Schema;
 use crate::syntax::{ArithOp, Function};
-
-/// Errors of the database back ends.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// From SQLite.
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// From PostgreSQL.
-    #[error("postgres: {0}")]
-    Postgres(#[from] ::postgres::Error),
-    /// A record that is not JSON, with its line number.
-    #[error("line {line}: not a JSON record: {message}")]
-    Record {
-        /// 1-based line number.
-        line: usize,
-        /// The JSON error.
-        message: String,
-    },
-    /// Reading the input.
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// A URL that names no database this crate opens.
-    #[error(
-        "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://user@host/db"
-    )]
-    Url(String),
-}
 
 /// Opens `sqlite://PATH` or `sqlite::memory:` and prepares the connection.
 pub fn open(url: &str) -> Result<Connection, DbError> {
@@ -192,18 +166,8 @@ pub fn load(
         tx.execute(&stmt, [])?;
     }
     let mut n = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record: serde_json::Value =
-            serde_json::from_str(&line).map_err(|e| DbError::Record {
-                line: i + 1,
-                message: e.to_string(),
-            })?;
-        let r = row(schema, &layout, (i + 1) as i64, &line, &record, zone);
-        insert(&tx, &layout, &r)?;
+    for r in records(schema, &layout, input, zone) {
+        insert(&tx, &layout, &r?)?;
         n += 1;
     }
     tx.commit()?;
