@@ -647,7 +647,7 @@ fn assert_child_succeeds(name: &str) {
 
 /// With `max_term_depth` raised, an arithmetic chain builds a tree as deep as the chain
 /// (`A Add B Add B …` is left-nested), and everything that walks the tree recurses that
-/// deep. The parser caps its own recursion and the height of every expression at 128, whatever
+/// deep. The parser caps its own recursion and the height of every expression at 64, whatever
 /// the limits.
 #[test]
 fn deep_arithmetic_trees_can_be_walked() {
@@ -678,7 +678,7 @@ fn child_walk_deep_arithmetic_tree() {
     });
 }
 
-/// The parser's hard recursion cap (128 levels, reached only with raised limits) must fit in
+/// The parser's hard recursion cap (64 levels, reached only with raised limits) must fit in
 /// the 2 MiB that Rust gives a spawned thread, in debug builds too.
 #[test]
 fn deep_groups_fit_the_default_thread_stack() {

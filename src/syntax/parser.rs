@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind};
 /// Hard cap on parser recursion and on the height of any expression, whatever the
 /// configured limits, so that no input can overflow the stack while it is parsed, printed,
 /// serialized or dropped (checked in debug builds on a 2 MiB thread stack).
-const MAX_RECURSION: usize = 128;
+const MAX_RECURSION: usize = 64;
 
 /// Which side of an operator a term is on.
 #[derive(Clone, Copy, PartialEq, Eq)]
