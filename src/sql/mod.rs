@@ -577,27 +577,25 @@ impl<'c> Compiler<'c> {
     }
 }
 
+/// The type of a field-side call's result, from the function table.
 fn result_type(function: Function, arg: FieldType, args: &[Scalar]) -> FieldType {
-    use Function as F;
-    match function {
-        F::Cast => match args.first() {
-            Some(Scalar::Text(t)) if t == "integer" => FieldType::Integer,
-            Some(Scalar::Text(t)) if t == "decimal" => FieldType::Decimal,
-            _ => FieldType::Character,
+    use crate::syntax::ValueType;
+    use crate::syntax::functions::{Returns, cast_target};
+    let value_type = match function.signature().returns {
+        Returns::Fixed(t) => t,
+        Returns::CastTarget => match args.first() {
+            Some(Scalar::Text(t)) => cast_target(t).unwrap_or(ValueType::Character),
+            _ => ValueType::Character,
         },
-        F::ToLower | F::ToUpper | F::Trim | F::Concat | F::Substring => FieldType::Character,
-        F::Length | F::IndexOf | F::Round | F::Ceiling | F::Floor => FieldType::Integer,
-        F::Year
-        | F::Month
-        | F::Day
-        | F::Hour
-        | F::Minute
-        | F::Second
-        | F::DayOfWeek
-        | F::DayOfYear => FieldType::Integer,
-        F::FractionalSeconds => FieldType::Decimal,
-        F::Date => FieldType::Date,
-        F::Time => FieldType::Time,
-        _ => arg,
+        Returns::FieldType => return arg,
+    };
+    match value_type {
+        ValueType::Integer => FieldType::Integer,
+        ValueType::Decimal => FieldType::Decimal,
+        ValueType::Boolean => FieldType::Boolean,
+        ValueType::Date => FieldType::Date,
+        ValueType::DateTime => FieldType::Datetime,
+        ValueType::Time => FieldType::Time,
+        _ => FieldType::Character,
     }
 }

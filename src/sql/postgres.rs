@@ -21,7 +21,8 @@ pub fn connect(url: &str) -> Result<Client, DbError> {
     Ok(Client::connect(url, NoTls)?)
 }
 
-fn boxed(p: &Param) -> Box<dyn ToSql + Sync> {
+/// A parameter as the PostgreSQL client binds it.
+pub fn param_value(p: &Param) -> Box<dyn ToSql + Sync> {
     match p {
         Param::Bool(b) => Box::new(*b),
         Param::Int(i) => Box::new(*i),
@@ -78,7 +79,7 @@ impl ToSql for Null {
 
 fn cell(c: &Option<Param>) -> Box<dyn ToSql + Sync> {
     match c {
-        Some(p) => boxed(p),
+        Some(p) => param_value(p),
         None => Box::new(Null),
     }
 }
@@ -152,7 +153,7 @@ fn insert(
 
 /// Runs a compiled query: the matching records as (line number, JSON text), in order.
 pub fn run(client: &mut Client, query: &Query) -> Result<Vec<(i64, String)>, DbError> {
-    let values: Vec<Box<dyn ToSql + Sync>> = query.params.iter().map(boxed).collect();
+    let values: Vec<Box<dyn ToSql + Sync>> = query.params.iter().map(param_value).collect();
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
     let rows = client.query(&query.sql, &params)?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
@@ -160,7 +161,7 @@ pub fn run(client: &mut Client, query: &Query) -> Result<Vec<(i64, String)>, DbE
 
 /// `EXPLAIN` of a compiled query, one line per plan line.
 pub fn explain(client: &mut Client, query: &Query) -> Result<Vec<String>, DbError> {
-    let values: Vec<Box<dyn ToSql + Sync>> = query.params.iter().map(boxed).collect();
+    let values: Vec<Box<dyn ToSql + Sync>> = query.params.iter().map(param_value).collect();
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
     let rows = client.query(&format!("EXPLAIN {}", query.sql), &params)?;
     Ok(rows.iter().map(|r| r.get(0)).collect())

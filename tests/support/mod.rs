@@ -467,17 +467,7 @@ impl Db {
         let values: Vec<Box<dyn ToSql + Sync>> = query
             .params
             .iter()
-            .map(|p| -> Box<dyn ToSql + Sync> {
-                match p {
-                    Param::Bool(b) => Box::new(*b),
-                    Param::Int(i) => Box::new(*i),
-                    Param::Float(f) => Box::new(*f),
-                    Param::Text(t) => Box::new(t.clone()),
-                    Param::Date(d) => Box::new(*d),
-                    Param::DateTime(t) => Box::new(*t),
-                    Param::Time(t) => Box::new(*t),
-                }
-            })
+            .map(spark_filter::sql::postgres::param_value)
             .collect();
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
         let result = pg
