@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::dialect::Dialect;
 use super::layout::{Layout, Place};
 use super::{DbError, Param};
-use crate::eval::{FieldValue, Key, Record, read_key};
+use crate::eval::{FieldValue, Record, read_key};
 use crate::plan::phone::PhoneParts;
 use crate::plan::text::fold_case;
 use crate::plan::{FieldRef, FieldType, Schema};
@@ -274,14 +274,7 @@ fn read_values(record: &Value, field: &FieldRef, zone: FixedOffset) -> Vec<Param
             FieldValue::Str(s) if field.ty.is_textual() => out.push(Param::Text(s.to_string())),
             v => {
                 if let Some(k) = read_key(v, field.ty, zone) {
-                    out.push(match k {
-                        Key::Int(i) => Param::Int(i),
-                        Key::Num(f) => Param::Float(f),
-                        Key::Bool(b) => Param::Bool(b),
-                        Key::Date(d) => Param::Date(d),
-                        Key::DateTime(t) => Param::DateTime(t),
-                        Key::Time(t) => Param::Time(t),
-                    });
+                    out.push(Param::from(k));
                 }
             }
         }

@@ -81,6 +81,22 @@ pub enum Param {
     Time(NaiveTime),
 }
 
+impl From<crate::eval::Key> for Param {
+    /// The parameter that stores an evaluator value (what the loader writes and what
+    /// SQLite's `spark_*` functions return).
+    fn from(k: crate::eval::Key) -> Param {
+        use crate::eval::Key;
+        match k {
+            Key::Int(i) => Param::Int(i),
+            Key::Num(f) => Param::Float(f),
+            Key::Bool(b) => Param::Bool(b),
+            Key::Date(d) => Param::Date(d),
+            Key::DateTime(t) => Param::DateTime(t),
+            Key::Time(t) => Param::Time(t),
+        }
+    }
+}
+
 /// `_limit` and `_page` (1-based).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Paging {

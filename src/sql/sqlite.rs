@@ -128,14 +128,7 @@ fn to_sql(c: Computed) -> SqlValue {
     match c {
         Computed::Null => SqlValue::Null,
         Computed::Text(s) => SqlValue::Text(s),
-        Computed::Key(k) => param_value(&match k {
-            Key::Int(i) => Param::Int(i),
-            Key::Num(f) => Param::Float(f),
-            Key::Bool(b) => Param::Bool(b),
-            Key::Date(d) => Param::Date(d),
-            Key::DateTime(t) => Param::DateTime(t),
-            Key::Time(t) => Param::Time(t),
-        }),
+        Computed::Key(k) => param_value(&Param::from(k)),
     }
 }
 
