@@ -246,21 +246,14 @@ pub(crate) fn apply<'a>(
                 ));
             }
             let case_insensitive = !flags.is_empty();
-            // Compiled here, with a size limit, so that a pattern no back end could run is
+            // Checked here, with a size limit, so that a pattern no back end could run is
             // an error with its span rather than a failure later.
-            regex::RegexBuilder::new(&pattern)
-                .case_insensitive(case_insensitive)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| {
-                    invalid(
-                        span_of(0),
-                        format!(
-                            "invalid regular expression: {}",
-                            regex_message(&e.to_string())
-                        ),
-                    )
-                })?;
+            check_regex(&pattern, case_insensitive).map_err(|e| {
+                invalid(
+                    span_of(0),
+                    format!("invalid regular expression: {}", regex_message(&e)),
+                )
+            })?;
             Value::Regex {
                 pattern,
                 case_insensitive,
@@ -400,6 +393,51 @@ pub fn day_of_week(day: Weekday) -> i64 {
 
 /// The explanation line of a regex-syntax error (its first lines show the pattern and a
 /// caret, which our own renderer does better).
+/// Checks that `regex(pattern)` would compile, with the error text the `regex` crate gives.
+///
+/// Parsing the pattern into its HIR finds every syntax error. The only other way a build
+/// can fail is the size limit, so the full (and about ten times dearer) compilation runs
+/// only for patterns whose HIR is large enough that the limit might be reached.
+fn check_regex(pattern: &str, case_insensitive: bool) -> Result<(), String> {
+    /// Well below what could reach `REGEX_SIZE_LIMIT`: a unit costs a few NFA states.
+    const SURELY_SMALL: usize = 1_000;
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(case_insensitive)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())?;
+    if hir_cost(&hir, SURELY_SMALL + 1) <= SURELY_SMALL {
+        return Ok(());
+    }
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(case_insensitive)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// An upper bound on the compiled size of `hir` in rough units, saturating at `cap`.
+fn hir_cost(hir: &regex_syntax::hir::Hir, cap: usize) -> usize {
+    use regex_syntax::hir::{Class, HirKind};
+    let cost = match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 1,
+        HirKind::Literal(lit) => lit.0.len(),
+        // A range may take several UTF-8 byte sequences.
+        HirKind::Class(Class::Unicode(c)) => 4 * c.ranges().len(),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().len(),
+        HirKind::Capture(c) => hir_cost(&c.sub, cap),
+        HirKind::Repetition(r) => {
+            let copies = r.max.unwrap_or(r.min).max(r.min).saturating_add(1);
+            hir_cost(&r.sub, cap).saturating_mul(copies as usize)
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs
+            .iter()
+            .fold(0usize, |n, s| n.saturating_add(hir_cost(s, cap)).min(cap)),
+    };
+    cost.saturating_add(1).min(cap)
+}
+
 fn regex_message(s: &str) -> String {
     let line = first_line(s);
     line.strip_prefix("error: ").unwrap_or(&line).to_string()
@@ -734,6 +772,41 @@ pub fn fold<'a>(term: &super::ast::Term<'a>, clock: &Clock) -> Result<Value<'a>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regex_check_agrees_with_a_full_build() {
+        let patterns = [
+            "a",
+            "(",
+            "[z-a]",
+            "a{999}",
+            "a{1000}{1000}",
+            ".{300}",
+            ".{3000}",
+            r"\w{10}",
+            r"\w{100}",
+            r"\pL{50}",
+            r"[0-9]{3}(-[0-9]{4})?",
+            "(?i)k{300}",
+            "(a|b|c){200}",
+            "x*y+z?",
+            r"\d{2,}",
+            "(?-u:\\xFF)",
+            r"\bfoo\b",
+            "a{2}{3}{4}{5}{6}",
+        ];
+        for p in patterns {
+            for ci in [false, true] {
+                let full = regex::RegexBuilder::new(p)
+                    .case_insensitive(ci)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map(drop)
+                    .map_err(|e| e.to_string());
+                assert_eq!(check_regex(p, ci), full, "{p:?} (case-insensitive: {ci})");
+            }
+        }
+    }
 
     #[test]
     fn weekdays_skip_weekends() {
