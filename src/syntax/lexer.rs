@@ -38,28 +38,50 @@ pub(crate) enum Lit<'a> {
     Null,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Tok<'a> {
+/// A token's kind. Payloads stay out of it so that the parser's lookahead is small: a
+/// field, function name or word is read from the token's span, and a literal's value is in
+/// [`Lexer::lit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tok {
     LParen,
     RParen,
     Comma,
     Minus,
     Kw(Kw),
-    Field(Field<'a>),
+    /// A standard or custom field (see [`field_of`]).
+    Field,
     /// A function name; the `(` right after it belongs to the token.
-    Function(&'a str),
-    Lit(Lit<'a>),
+    Function,
+    /// A literal; its value is [`Lexer::lit`] until the next token is read.
+    Lit,
     /// A lowercase word that is no keyword, literal or function: always an error.
-    Word(&'a str),
+    Word,
     Eof,
     /// Lexing failed here (the parser holds the error).
     Error,
 }
 
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Token<'a> {
-    pub tok: Tok<'a>,
+pub(crate) struct Token {
+    pub tok: Tok,
     pub span: Span,
+}
+
+/// The field a `Tok::Field` token's text names.
+pub(crate) fn field_of(text: &str) -> Field<'_> {
+    match text.strip_prefix('"') {
+        // The lexer checked the shape `"Group"."Field"`; neither part holds a '"'.
+        Some(rest) => {
+            let close = rest.find('"').unwrap_or(rest.len());
+            Field::Custom {
+                group: &rest[..close],
+                name: rest
+                    .get(close + 3..rest.len().saturating_sub(1))
+                    .unwrap_or(""),
+            }
+        }
+        None => Field::Standard { name: text },
+    }
 }
 
 /// A lexical error found by a nom production: where (as the remaining input) and why.
@@ -135,11 +157,17 @@ fn is(b: u8, class: u8) -> bool {
 pub(crate) struct Lexer<'a> {
     src: &'a str,
     pos: usize,
+    /// The value of the last `Tok::Lit` token read.
+    pub lit: Lit<'a>,
 }
 
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a str) -> Self {
-        Lexer { src, pos: 0 }
+        Lexer {
+            src,
+            pos: 0,
+            lit: Lit::Null,
+        }
     }
 
     fn offset(&self, rest: &str) -> usize {
@@ -147,7 +175,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next token, skipping whitespace.
-    pub fn next_token(&mut self) -> Result<Token<'a>, Error> {
+    pub fn next_token(&mut self) -> Result<Token, Error> {
         let bytes = self.src.as_bytes();
         let mut start = self.pos;
         while start < bytes.len() && is(bytes[start], SPACE) {
@@ -176,10 +204,13 @@ impl<'a> Lexer<'a> {
         let result = match simple {
             Some(tok) => Ok((&rest[1..], tok)),
             None => match first {
-                b'A'..=b'Z' | b'a'..=b'z' => word(rest),
-                b'"' => custom_field(rest).map(|(r, f)| (r, Tok::Field(f))),
-                b'\'' => character(rest).map(|(r, s)| (r, Tok::Lit(Lit::Character(s)))),
-                b'0'..=b'9' | b'-' => number(rest).map(|(r, l)| (r, Tok::Lit(l))),
+                b'A'..=b'Z' | b'a'..=b'z' => word(rest).map(|(r, t)| match t {
+                    Word::Tok(t) => (r, t),
+                    Word::Lit(l) => (r, self.literal(l)),
+                }),
+                b'"' => custom_field(rest).map(|(r, _)| (r, Tok::Field)),
+                b'\'' => character(rest).map(|(r, s)| (r, self.literal(Lit::Character(s)))),
+                b'0'..=b'9' | b'-' => number(rest).map(|(r, l)| (r, self.literal(l))),
                 _ => {
                     let c = rest.chars().next().unwrap_or('\0');
                     fail(rest, c.len_utf8(), ErrorKind::Syntax, unexpected_char(c))
@@ -217,7 +248,7 @@ impl<'a> Lexer<'a> {
     /// A word (keyword, literal word, function name, field) or a plain integer or decimal
     /// starting at `start`, when it can be read without the general productions.
     #[inline]
-    fn fast_token(&mut self, start: usize) -> Option<Token<'a>> {
+    fn fast_token(&mut self, start: usize) -> Option<Token> {
         let bytes = self.src.as_bytes();
         let first = *bytes.get(start)?;
         let mut end = start + 1;
@@ -229,15 +260,15 @@ impl<'a> Lexer<'a> {
             match keyword(w) {
                 Some(kw) => Tok::Kw(kw),
                 None => match w {
-                    "true" => Tok::Lit(Lit::Boolean(true)),
-                    "false" => Tok::Lit(Lit::Boolean(false)),
-                    "NULL" | "null" | "Null" => Tok::Lit(Lit::Null),
-                    _ if first.is_ascii_uppercase() => Tok::Field(Field::Standard { name: w }),
+                    "true" => self.literal(Lit::Boolean(true)),
+                    "false" => self.literal(Lit::Boolean(false)),
+                    "NULL" | "null" | "Null" => self.literal(Lit::Null),
+                    _ if first.is_ascii_uppercase() => Tok::Field,
                     _ if bytes.get(end) == Some(&b'(') => {
                         end += 1;
-                        Tok::Function(w)
+                        Tok::Function
                     }
-                    _ => Tok::Word(w),
+                    _ => Tok::Word,
                 },
             }
         } else if first.is_ascii_digit()
@@ -275,13 +306,12 @@ impl<'a> Lexer<'a> {
             if negative {
                 mantissa = -mantissa;
             }
-            if scale == 0 {
-                Tok::Lit(Lit::Integer(i64::try_from(mantissa).ok()?))
+            let lit = if scale == 0 {
+                Lit::Integer(i64::try_from(mantissa).ok()?)
             } else {
-                Tok::Lit(Lit::Decimal(
-                    Decimal::try_from_i128_with_scale(mantissa, scale).ok()?,
-                ))
-            }
+                Lit::Decimal(Decimal::try_from_i128_with_scale(mantissa, scale).ok()?)
+            };
+            self.literal(lit)
         } else {
             return match first {
                 b'(' => Some(self.simple(start, Tok::LParen)),
@@ -299,7 +329,13 @@ impl<'a> Lexer<'a> {
     }
 
     #[inline]
-    fn simple(&mut self, start: usize, tok: Tok<'a>) -> Token<'a> {
+    fn literal(&mut self, lit: Lit<'a>) -> Tok {
+        self.lit = lit;
+        Tok::Lit
+    }
+
+    #[inline]
+    fn simple(&mut self, start: usize, tok: Tok) -> Token {
         self.pos = start + 1;
         Token {
             tok,
@@ -332,29 +368,35 @@ pub(crate) fn preview(s: &str) -> String {
     }
 }
 
+/// What a word is: a token, or a literal word.
+enum Word<'a> {
+    Tok(Tok),
+    Lit(Lit<'a>),
+}
+
 /// `[A-Za-z][A-Za-z0-9]*`, then classified: keyword, boolean, null, function name, field.
-fn word(input: &str) -> LResult<'_, Tok<'_>> {
+fn word(input: &str) -> LResult<'_, Word<'_>> {
     let (rest, w) = recognize((
         take_while_m_n(1, 1, |c: char| c.is_ascii_alphabetic()),
         take_while(|c: char| c.is_ascii_alphanumeric()),
     ))
     .parse(input)?;
     if let Some(kw) = keyword(w) {
-        return Ok((rest, Tok::Kw(kw)));
+        return Ok((rest, Word::Tok(Tok::Kw(kw))));
     }
-    let tok = match w {
-        "true" => Tok::Lit(Lit::Boolean(true)),
-        "false" => Tok::Lit(Lit::Boolean(false)),
-        "NULL" | "null" | "Null" => Tok::Lit(Lit::Null),
-        _ if w.as_bytes()[0].is_ascii_uppercase() => Tok::Field(Field::Standard { name: w }),
+    let word = match w {
+        "true" => Word::Lit(Lit::Boolean(true)),
+        "false" => Word::Lit(Lit::Boolean(false)),
+        "NULL" | "null" | "Null" => Word::Lit(Lit::Null),
+        _ if w.as_bytes()[0].is_ascii_uppercase() => Word::Tok(Tok::Field),
         _ => {
             if let Some(after) = rest.strip_prefix('(') {
-                return Ok((after, Tok::Function(w)));
+                return Ok((after, Word::Tok(Tok::Function)));
             }
-            Tok::Word(w)
+            Word::Tok(Tok::Word)
         }
     };
-    Ok((rest, tok))
+    Ok((rest, word))
 }
 
 fn keyword(w: &str) -> Option<Kw> {
@@ -771,7 +813,8 @@ fn zone(input: &str) -> LResult<'_, Option<FixedOffset>> {
 mod tests {
     use super::*;
 
-    fn toks(s: &str) -> Vec<Tok<'_>> {
+    /// Tokens with their payloads, as (kind, text, literal).
+    fn toks(s: &str) -> Vec<(Tok, &str, Option<Lit<'_>>)> {
         let mut lx = Lexer::new(s);
         let mut out = vec![];
         loop {
@@ -779,7 +822,15 @@ mod tests {
             if t.tok == Tok::Eof {
                 return out;
             }
-            out.push(t.tok);
+            let lit = (t.tok == Tok::Lit).then_some(lx.lit);
+            out.push((t.tok, &s[t.span.start..t.span.end], lit));
+        }
+    }
+
+    fn lit(s: &str) -> Lit<'_> {
+        match toks(s)[..] {
+            [(Tok::Lit, _, Some(l))] => l,
+            ref other => panic!("{s:?} lexes as {other:?}"),
         }
     }
 
@@ -788,25 +839,39 @@ mod tests {
         assert_eq!(
             toks("OrOrOr eQ days( Null true"),
             vec![
-                Tok::Field(Field::Standard { name: "OrOrOr" }),
-                Tok::Kw(Kw::Op(Op::Eq)),
-                Tok::Function("days"),
-                Tok::Lit(Lit::Null),
-                Tok::Lit(Lit::Boolean(true)),
+                (Tok::Field, "OrOrOr", None),
+                (Tok::Kw(Kw::Op(Op::Eq)), "eQ", None),
+                (Tok::Function, "days(", None),
+                (Tok::Lit, "Null", Some(Lit::Null)),
+                (Tok::Lit, "true", Some(Lit::Boolean(true))),
             ]
+        );
+        assert_eq!(field_of("OrOrOr"), Field::Standard { name: "OrOrOr" });
+        assert_eq!(
+            field_of(r#""Listing Details"."Available Date""#),
+            Field::Custom {
+                group: "Listing Details",
+                name: "Available Date"
+            }
         );
     }
 
     #[test]
     fn numbers_dates_and_times() {
-        assert_eq!(toks("-5"), vec![Tok::Lit(Lit::Integer(-5))]);
-        assert_eq!(toks("- 5"), vec![Tok::Minus, Tok::Lit(Lit::Integer(5))]);
-        assert!(matches!(toks("9.1E-6")[..], [Tok::Lit(Lit::Decimal(_))]));
+        assert_eq!(lit("-5"), Lit::Integer(-5));
+        assert_eq!(
+            toks("- 5"),
+            vec![
+                (Tok::Minus, "-", None),
+                (Tok::Lit, "5", Some(Lit::Integer(5)))
+            ]
+        );
+        assert!(matches!(lit("9.1E-6"), Lit::Decimal(_)));
         assert!(matches!(
-            toks("2013-07-26T10:22:15.111-0100")[..],
-            [Tok::Lit(Lit::DateTime(_))]
+            lit("2013-07-26T10:22:15.111-0100"),
+            Lit::DateTime(_)
         ));
-        assert!(matches!(toks("10:22")[..], [Tok::Lit(Lit::Time(_))]));
+        assert!(matches!(lit("10:22"), Lit::Time(_)));
         assert!(Lexer::new("2013-02-30").next_token().is_err());
         assert!(Lexer::new("99:99").next_token().is_err());
         assert!(Lexer::new("12345678901234567890123").next_token().is_err());
@@ -814,11 +879,8 @@ mod tests {
 
     #[test]
     fn character_escapes() {
-        assert_eq!(
-            toks(r"'O\'Brien'"),
-            vec![Tok::Lit(Lit::Character(r"O\'Brien"))]
-        );
-        assert_eq!(toks(r"'\\'"), vec![Tok::Lit(Lit::Character(r"\\"))]);
+        assert_eq!(lit(r"'O\'Brien'"), Lit::Character(r"O\'Brien"));
+        assert_eq!(lit(r"'\\'"), Lit::Character(r"\\"));
         assert!(Lexer::new(r"'abc\'").next_token().is_err());
     }
 }

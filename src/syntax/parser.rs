@@ -8,7 +8,7 @@
 
 use super::ast::*;
 use super::functions::{Function, Returns, cast_target};
-use super::lexer::{Kw, Lexer, Lit, Tok, Token, preview};
+use super::lexer::{Kw, Lexer, Lit, Tok, Token, field_of, preview};
 use super::text::Text;
 use super::value::{self, Clock};
 use super::{Limits, ParseOptions};
@@ -74,7 +74,7 @@ pub(crate) struct Parser<'a, 'o> {
     src: &'a str,
     lexer: Lexer<'a>,
     /// The lookahead token; `Tok::Error` when lexing failed, with the error in `lex_error`.
-    cur: Token<'a>,
+    cur: Token,
     lex_error: Option<Box<Error>>,
     limits: &'o Limits,
     clock: &'o Clock,
@@ -113,7 +113,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     // ---- token plumbing -------------------------------------------------------------------
 
     #[inline]
-    fn peek(&self) -> PResult<Token<'a>> {
+    fn peek(&self) -> PResult<Token> {
         if let Tok::Error = self.cur.tok {
             return Err(self.lex_error.as_deref().cloned().unwrap_or_else(|| {
                 Error::new(ErrorKind::Syntax, self.cur.span, "unreadable input")
@@ -123,17 +123,17 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     #[inline]
-    fn bump(&mut self) -> PResult<Token<'a>> {
+    fn bump(&mut self) -> PResult<Token> {
         let t = self.peek()?;
         self.cur = lexed(self.lexer.next_token(), &mut self.lex_error);
         Ok(t)
     }
 
-    fn describe(&self, t: &Token<'a>) -> String {
+    fn describe(&self, t: &Token) -> String {
         match t.tok {
             Tok::Eof => "the end of the filter".to_string(),
-            Tok::Field(_) => format!("the field {}", preview(self.text(t.span))),
-            Tok::Lit(_) => format!("the value {}", preview(self.text(t.span))),
+            Tok::Field => format!("the field {}", preview(self.text(t.span))),
+            Tok::Lit => format!("the value {}", preview(self.text(t.span))),
             _ => format!("'{}'", preview(self.text(t.span))),
         }
     }
@@ -142,7 +142,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         &self.src[span.start..span.end]
     }
 
-    fn syntax(&self, t: &Token<'a>, message: String) -> Error {
+    fn syntax(&self, t: &Token, message: String) -> Error {
         Error::new(ErrorKind::Syntax, t.span, message)
     }
 
@@ -287,11 +287,14 @@ impl<'a, 'o> Parser<'a, 'o> {
             Tok::Kw(Kw::And | Kw::Or) | Tok::Kw(Kw::Op(_)) | Tok::RParen | Tok::Comma => {
                 Err(self.syntax(&t, expected_condition(after, &self.describe(&t))))
             }
-            Tok::Field(field) => {
-                if let Some(e) = self.simple_comparison(t, field) {
-                    return Ok(e);
+            Tok::Field => {
+                // The common `Field Op …` goes straight to the comparison; anything else
+                // (`Field Add 1 Eq …`) continues as a term from the field.
+                let field = self.primary(Side::Field)?;
+                if let Tok::Kw(Kw::Op(_)) = self.cur.tok {
+                    return self.comparison(field);
                 }
-                let lhs = self.term(Side::Field)?;
+                let lhs = self.term_after(field, Side::Field)?;
                 self.comparison(lhs)
             }
             _ => {
@@ -299,88 +302,6 @@ impl<'a, 'o> Parser<'a, 'o> {
                 self.comparison(lhs)
             }
         }
-    }
-
-    /// The common shape `Field Op literal`, `Field Eq literal,literal…` or
-    /// `Field Bt literal,literal`, built without the general expression machinery. Reads
-    /// ahead with a copy of the lexer and commits only when the whole comparison is of that
-    /// shape and passes its checks; otherwise returns `None` and the general path (which
-    /// also reports every error) takes over.
-    fn simple_comparison(&mut self, field_tok: Token<'a>, field: Field<'a>) -> Option<Expr<'a>> {
-        if self.comparisons >= self.limits.max_expressions {
-            return None;
-        }
-        let mut la = self.lexer.clone();
-        let op_tok = la.next_token().ok()?;
-        let Tok::Kw(Kw::Op(op)) = op_tok.tok else {
-            return None;
-        };
-        let constant = |lit: Lit<'a>, span: Span| {
-            let (literal, value) = literal_value(lit);
-            Constant {
-                term: Term {
-                    kind: TermKind::Literal { value: literal },
-                    span,
-                },
-                value,
-            }
-        };
-        // The first value, then (only for a list or a range) the rest.
-        let t = la.next_token().ok()?;
-        let Tok::Lit(lit) = t.tok else {
-            return None;
-        };
-        let first = constant(lit, t.span);
-        let mut after = la.next_token().ok()?;
-        // A single value, or the two bounds of Bt; lists take the general path.
-        let rhs = if after.tok == Tok::Comma {
-            if op != Op::Bt {
-                return None;
-            }
-            let t = la.next_token().ok()?;
-            let Tok::Lit(lit) = t.tok else {
-                return None;
-            };
-            let high = constant(lit, t.span);
-            after = la.next_token().ok()?;
-            Rhs::Range {
-                low: Box::new(first),
-                high: Box::new(high),
-            }
-        } else if op == Op::Bt {
-            return None;
-        } else {
-            Rhs::Single { value: first }
-        };
-        if !matches!(
-            after.tok,
-            Tok::Eof | Tok::RParen | Tok::Kw(Kw::And | Kw::Or | Kw::Not)
-        ) {
-            return None;
-        }
-        let next = after;
-        let lhs = Typed {
-            term: Term {
-                kind: TermKind::Field { field },
-                span: field_tok.span,
-            },
-            meaning: Meaning::Field(None),
-            height: 0,
-        };
-        check_comparison(&lhs, op, op_tok.span, &rhs).ok()?;
-        // Committed: the tokens read ahead are consumed.
-        self.comparisons += 1;
-        self.lexer = la;
-        self.cur = next;
-        let span = lhs.term.span.to(rhs_span(&rhs));
-        Some(Expr {
-            kind: ExprKind::Comparison(Box::new(Comparison {
-                lhs: lhs.term,
-                op,
-                rhs,
-            })),
-            span,
-        })
     }
 
     /// A `(` at the start of a condition: a group, or the start of an arithmetic operand.
@@ -418,7 +339,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// the left side of the group's first comparison.
     fn after_paren_term(
         &mut self,
-        open: Token<'a>,
+        open: Token,
         term: Typed<'a>,
         depth: usize,
     ) -> PResult<Paren<'a>> {
@@ -448,7 +369,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         }
     }
 
-    fn close_group(&mut self, open: Token<'a>, e: Expr<'a>, depth: usize) -> PResult<Expr<'a>> {
+    fn close_group(&mut self, open: Token, e: Expr<'a>, depth: usize) -> PResult<Expr<'a>> {
         let t = self.peek()?;
         if t.tok != Tok::RParen {
             let message = match t.tok {
@@ -538,7 +459,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// `condition := value | value ("," value)+`.
-    fn condition(&mut self, op: Token<'a>) -> PResult<Rhs<'a>> {
+    fn condition(&mut self, op: Token) -> PResult<Rhs<'a>> {
         let first = self.constant(op)?;
         if self.peek()?.tok != Tok::Comma {
             return Ok(Rhs::Single { value: first });
@@ -560,7 +481,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// `range := value "," value`.
-    fn range(&mut self, op: Token<'a>) -> PResult<Rhs<'a>> {
+    fn range(&mut self, op: Token) -> PResult<Rhs<'a>> {
         let low = self.constant(op)?;
         let t = self.peek()?;
         if t.tok != Tok::Comma {
@@ -585,7 +506,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// A value expression, folded.
-    fn constant(&mut self, before: Token<'a>) -> PResult<Constant<'a>> {
+    fn constant(&mut self, before: Token) -> PResult<Constant<'a>> {
         let t = self.peek()?;
         if matches!(
             t.tok,
@@ -600,19 +521,28 @@ impl<'a, 'o> Parser<'a, 'o> {
                 ),
             ));
         }
-        let typed = self.term(Side::Value)?;
-        match typed.meaning {
-            Meaning::Const(value) => Ok(Constant {
-                term: typed.term,
-                value,
-            }),
-            // Side::Value rejects fields before they get here.
-            Meaning::Field(_) => Err(Error::new(
-                ErrorKind::Syntax,
-                typed.term.span,
-                "expected a value, found a field",
-            )),
+        if t.tok == Tok::Lit {
+            // A literal not followed by arithmetic is the whole value.
+            let (literal, value) = literal_value(self.lexer.lit);
+            self.bump()?;
+            if !matches!(self.cur.tok, Tok::Kw(Kw::Arith(_))) {
+                let term = Term {
+                    kind: TermKind::Literal { value: literal },
+                    span: t.span,
+                };
+                return Ok(Constant { term, value });
+            }
+            let first = Typed {
+                term: Term {
+                    kind: TermKind::Literal { value: literal },
+                    span: t.span,
+                },
+                meaning: Meaning::Const(value),
+                height: 0,
+            };
+            return constant_of(self.term_after(first, Side::Value)?);
         }
+        constant_of(self.term(Side::Value)?)
     }
 
     // ---- terms ----------------------------------------------------------------------------
@@ -774,7 +704,8 @@ impl<'a, 'o> Parser<'a, 'o> {
     fn primary(&mut self, side: Side) -> PResult<Typed<'a>> {
         let t = self.peek()?;
         match t.tok {
-            Tok::Field(field) => {
+            Tok::Field => {
+                let field = field_of(self.text(t.span));
                 if self.src.as_bytes().get(t.span.end) == Some(&b'(') {
                     let name = self.text(t.span);
                     return Err(self.syntax(&t, unknown_function(name)));
@@ -792,7 +723,8 @@ impl<'a, 'o> Parser<'a, 'o> {
                     height: 0,
                 })
             }
-            Tok::Lit(lit) => {
+            Tok::Lit => {
+                let lit = self.lexer.lit;
                 self.bump()?;
                 let (literal, value) = literal_value(lit);
                 Ok(Typed {
@@ -804,7 +736,10 @@ impl<'a, 'o> Parser<'a, 'o> {
                     height: 0,
                 })
             }
-            Tok::Function(name) => self.call(t, name, side),
+            Tok::Function => {
+                let name = self.text(t.span);
+                self.call(t, &name[..name.len() - 1], side)
+            }
             Tok::LParen => {
                 self.bump()?;
                 self.enter(t.span)?;
@@ -836,7 +771,9 @@ impl<'a, 'o> Parser<'a, 'o> {
                     height,
                 })
             }
-            Tok::Word(w) => Err(self.syntax(&t, unknown_word(w, &self.src[t.span.end..]))),
+            Tok::Word => {
+                Err(self.syntax(&t, unknown_word(self.text(t.span), &self.src[t.span.end..])))
+            }
             _ => {
                 let what = if side == Side::Value {
                     "a value"
@@ -850,7 +787,7 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// `call := name "(" (term ("," term)*)? ")"`, checked against the function table and
     /// folded when no argument names a field.
-    fn call(&mut self, name_tok: Token<'a>, name: &'a str, side: Side) -> PResult<Typed<'a>> {
+    fn call(&mut self, name_tok: Token, name: &'a str, side: Side) -> PResult<Typed<'a>> {
         let name_span = Span::new(name_tok.span.start, name_tok.span.start + name.len());
         let Some(function) = Function::from_name(name) else {
             return Err(Error::new(
@@ -1073,10 +1010,26 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 }
 
+/// The constant a value-side term is.
+fn constant_of(typed: Typed<'_>) -> PResult<Constant<'_>> {
+    match typed.meaning {
+        Meaning::Const(value) => Ok(Constant {
+            term: typed.term,
+            value,
+        }),
+        // Side::Value rejects fields before they get here.
+        Meaning::Field(_) => Err(Error::new(
+            ErrorKind::Syntax,
+            typed.term.span,
+            "expected a value, found a field",
+        )),
+    }
+}
+
 /// A lexed token, or `Tok::Error` with the error kept aside (so that the lookahead is a
 /// small copyable value and a lexing error is reported only when the parser reaches it).
 #[inline]
-fn lexed<'a>(r: Result<Token<'a>, Error>, slot: &mut Option<Box<Error>>) -> Token<'a> {
+fn lexed(r: Result<Token, Error>, slot: &mut Option<Box<Error>>) -> Token {
     match r {
         Ok(t) => t,
         Err(e) => {
