@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Batch throughput of the CLI: parses 1,000,000 corpus filters with
-# `spark-filter parse --batch` and prints the time per filter.
+# `spark-filter parse --batch`, on one thread and on all cores, and prints the time per filter.
 #
 #   benches/batch.sh [LINES]
 set -euo pipefail
@@ -19,13 +19,20 @@ if [[ ! -s $input || $corpus -nt $input ]] || [[ $(wc -l <"$input") -ne $lines ]
 fi
 bytes=$(jq -r .filter "$input" 2>/dev/null | wc -c || true)
 
-start=$(date +%s%N)
-target/release/spark-filter parse --batch "$input" >/dev/null
-end=$(date +%s%N)
-
-ns=$((end - start))
-awk -v ns="$ns" -v n="$lines" -v bytes="$bytes" 'BEGIN {
-    printf "%d filters in %.3f s: %.0f ns per filter", n, ns / 1e9, ns / n
-    if (bytes > n) printf ", %.1f MB/s of filter text", (bytes - n) / (ns / 1e3)
-    printf "\n"
-}'
+# Once on one thread, once on the default (every available core).
+for threads in 1 default; do
+    args=()
+    [[ $threads == default ]] || args=(--threads "$threads")
+    start=$(date +%s%N)
+    target/release/spark-filter parse "${args[@]}" --batch "$input" >"$input.$threads.out" || true
+    end=$(date +%s%N)
+    # Correctness: one answer per line, and the same answers on every thread count.
+    [[ $(wc -l <"$input.$threads.out") -eq $lines ]] || { echo "wrong answer count" >&2; exit 1; }
+    cmp -s "$input.1.out" "$input.$threads.out" || { echo "answers differ by threads" >&2; exit 1; }
+    ns=$((end - start))
+    awk -v ns="$ns" -v n="$lines" -v bytes="$bytes" -v t="$threads" 'BEGIN {
+        printf "threads %s: %d filters in %.3f s: %.0f ns per filter", t, n, ns / 1e9, ns / n
+        if (bytes > n) printf ", %.1f MB/s of filter text", (bytes - n) / (ns / 1e3)
+        printf ", %.0fx the Ruby reference (105 us)\n", 105000 / (ns / n)
+    }'
+done

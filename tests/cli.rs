@@ -309,6 +309,48 @@ fn batch_answers_every_line_in_order() {
     assert_eq!(stderr(&o), "");
 }
 
+/// Several chunks of lines (a worker takes 1,024 at a time) give the same bytes and exit
+/// code on one thread and on several: answers stay in input order.
+#[test]
+fn batch_threads_keep_the_order() {
+    let shapes = [
+        "City Eq 'Fargo'",
+        "City Eq",
+        "ListPrice Bt 1,2",
+        "(((A Eq 1)))",
+        "A Eq days(-1) And B Ne 'x*'",
+    ];
+    let mut input = String::new();
+    for i in 0..5000 {
+        match i % 7 {
+            5 => input.push_str("not JSON\n"),
+            6 => input.push('\n'),
+            _ => input.push_str(&jsonl(&[&format!("{} Or N{i} Eq {i}", shapes[i % 5])])),
+        }
+    }
+    input.push_str(&json!({"filter": "Last Eq 1"}).to_string()); // no final newline
+    let file = TempFile::new("threads.jsonl", input.as_bytes());
+    let one = run(
+        &["parse", "--now", common::NOW, "--threads", "1", "--batch", file.path()],
+        None,
+    );
+    exit_code(&one, 1);
+    assert_eq!(answers(&one).len(), 5001);
+    for threads in ["2", "3", "8"] {
+        let many = run(
+            &["parse", "--now", common::NOW, "--threads", threads, "--batch", file.path()],
+            None,
+        );
+        exit_code(&many, 1);
+        assert!(one.stdout == many.stdout, "{threads} threads answer differently");
+    }
+    let piped = run(
+        &["parse", "--now", common::NOW, "--threads", "2", "--batch", "-"],
+        Some(input.as_bytes()),
+    );
+    assert!(one.stdout == piped.stdout, "standard input answers differently");
+}
+
 #[test]
 fn batch_error_fields() {
     let filter = "Beds Eq 1,'2'";

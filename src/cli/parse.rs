@@ -26,6 +26,10 @@ pub struct ParseArgs {
     /// With --batch: add the syntax tree ("ast") to each successful answer.
     #[arg(long, requires = "batch")]
     ast: bool,
+    /// With --batch: threads that parse (default: the available cores). Answers stay in
+    /// input order whatever the number.
+    #[arg(long, value_name = "N", requires = "batch", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
     #[command(flatten)]
     syntax: SyntaxArgs,
 }
@@ -36,14 +40,22 @@ pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let options = args.syntax.options();
     if let Some(path) = &args.batch {
-        let input: Box<dyn BufRead> = if path == "-" {
-            Box::new(io::stdin().lock())
+        let input: Box<dyn BufRead + Send> = if path == "-" {
+            Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
         } else {
             Box::new(BufReader::with_capacity(1 << 16, File::open(path)?))
         };
         let stdout = io::stdout().lock();
         let mut out = BufWriter::with_capacity(1 << 16, stdout);
-        let all_ok = batch(input, &mut out, &options, args.ast)?;
+        let threads = match args.threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        let all_ok = if threads > 1 {
+            batch_parallel(input, &mut out, &options, args.ast, threads)?
+        } else {
+            batch(input, &mut out, &options, args.ast)?
+        };
         out.flush()?;
         return Ok(if all_ok {
             ExitCode::SUCCESS
@@ -94,39 +106,133 @@ fn batch(
         if input.read_until(b'\n', &mut buf)? == 0 {
             return Ok(all_ok);
         }
-        let line = trim_newline(&buf);
-        let ok = match serde_json::from_slice::<Line<'_>>(line) {
-            Ok(Line { filter }) => match parse_with(&filter, options) {
-                Ok(tree) if with_ast => {
-                    out.write_all(b"{\"ok\":true,\"ast\":")?;
-                    serde_json::to_writer(&mut *out, &tree)?;
-                    out.write_all(b"}\n")?;
-                    true
+        all_ok &= answer(&buf, out, options, with_ast)?;
+    }
+}
+
+/// Lines a worker takes at a time: large enough that hand-over costs little per line.
+const CHUNK_LINES: usize = 1024;
+
+/// [`batch`] on `threads` workers. A reader cuts the input into chunks of whole lines,
+/// workers answer chunks into buffers, and this thread writes the buffers in input order.
+/// Chunks in flight are bounded, so memory stays bounded on endless input.
+fn batch_parallel(
+    mut input: impl BufRead + Send,
+    out: &mut impl Write,
+    options: &ParseOptions,
+    with_ast: bool,
+    threads: usize,
+) -> io::Result<bool> {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, mpsc};
+
+    type Done = (usize, io::Result<(Vec<u8>, bool)>);
+    let in_flight = threads * 2;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(in_flight);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::sync_channel::<Done>(in_flight);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> io::Result<()> {
+            for index in 0.. {
+                let mut chunk = Vec::with_capacity(CHUNK_LINES * 128);
+                for _ in 0..CHUNK_LINES {
+                    if input.read_until(b'\n', &mut chunk)? == 0 {
+                        break;
+                    }
                 }
-                Ok(_) => {
-                    out.write_all(b"{\"ok\":true}\n")?;
-                    true
+                if chunk.is_empty() || work_tx.send((index, chunk)).is_err() {
+                    return Ok(());
                 }
-                Err(e) => {
-                    out.write_all(b"{\"ok\":false,\"error\":")?;
-                    serde_json::to_writer(&mut *out, &e)?;
-                    out.write_all(b"}\n")?;
-                    false
+            }
+            Ok(())
+        });
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            scope.spawn(move || {
+                loop {
+                    // The lock is held only while taking a chunk.
+                    let job = work_rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop));
+                    let Ok((index, chunk)) = job else { return };
+                    let answered = answer_chunk(&chunk, options, with_ast);
+                    if done_tx.send((index, answered)).is_err() {
+                        return;
+                    }
                 }
-            },
+            });
+        }
+        drop(done_tx);
+        let mut all_ok = true;
+        let mut next = 0;
+        let mut waiting: BTreeMap<usize, (Vec<u8>, bool)> = BTreeMap::new();
+        for (index, answered) in done_rx.iter() {
+            waiting.insert(index, answered?);
+            while let Some((bytes, ok)) = waiting.remove(&next) {
+                out.write_all(&bytes)?;
+                all_ok &= ok;
+                next += 1;
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| io::Error::other("the batch reader stopped"))??;
+        Ok(all_ok)
+    })
+}
+
+/// The answers to a chunk of whole lines, and whether all parsed.
+fn answer_chunk(
+    chunk: &[u8],
+    options: &ParseOptions,
+    with_ast: bool,
+) -> io::Result<(Vec<u8>, bool)> {
+    let mut out = Vec::with_capacity(chunk.len() / 4);
+    let mut all_ok = true;
+    for line in chunk.split_inclusive(|&b| b == b'\n') {
+        all_ok &= answer(line, &mut out, options, with_ast)?;
+    }
+    Ok((out, all_ok))
+}
+
+/// Writes the answer to one input line (with or without its line end); returns whether the
+/// filter parsed.
+fn answer(
+    line: &[u8],
+    out: &mut impl Write,
+    options: &ParseOptions,
+    with_ast: bool,
+) -> io::Result<bool> {
+    let line = trim_newline(line);
+    Ok(match serde_json::from_slice::<Line<'_>>(line) {
+        Ok(Line { filter }) => match parse_with(&filter, options) {
+            Ok(tree) if with_ast => {
+                out.write_all(b"{\"ok\":true,\"ast\":")?;
+                serde_json::to_writer(&mut *out, &tree)?;
+                out.write_all(b"}\n")?;
+                true
+            }
+            Ok(_) => {
+                out.write_all(b"{\"ok\":true}\n")?;
+                true
+            }
             Err(e) => {
-                let message = format!("line is not a JSON object with a \"filter\" string: {e}");
-                let answer = serde_json::json!({
-                    "ok": false,
-                    "error": { "code": 1040, "kind": "invalid_input", "message": message, "start": 0, "end": 0 }
-                });
-                serde_json::to_writer(&mut *out, &answer)?;
-                out.write_all(b"\n")?;
+                out.write_all(b"{\"ok\":false,\"error\":")?;
+                serde_json::to_writer(&mut *out, &e)?;
+                out.write_all(b"}\n")?;
                 false
             }
-        };
-        all_ok &= ok;
-    }
+        },
+        Err(e) => {
+            let message = format!("line is not a JSON object with a \"filter\" string: {e}");
+            let answer = serde_json::json!({
+                "ok": false,
+                "error": { "code": 1040, "kind": "invalid_input", "message": message, "start": 0, "end": 0 }
+            });
+            serde_json::to_writer(&mut *out, &answer)?;
+            out.write_all(b"\n")?;
+            false
+        }
+    })
 }
 
 fn trim_newline(line: &[u8]) -> &[u8] {
