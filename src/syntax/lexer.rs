@@ -181,11 +181,18 @@ impl<'a> Lexer<'a> {
         while start < bytes.len() && is(bytes[start], SPACE) {
             start += 1;
         }
-        // Fast paths for the most common tokens: words and plain numbers, read byte by byte.
-        // Everything else (and every error) goes through the nom productions below.
+        // Fast paths for the common shapes of every token, read byte by byte. Everything
+        // else, and every error, goes through the nom productions of `general_token`, which
+        // are the reference (a test checks that both agree).
         if let Some(tok) = self.fast_token(start) {
             return Ok(tok);
         }
+        self.general_token(start)
+    }
+
+    /// The token at `start` (after whitespace), read by the nom productions.
+    #[inline(never)]
+    fn general_token(&mut self, start: usize) -> Result<Token, Error> {
         let rest = &self.src[start..];
         let Some(&first) = rest.as_bytes().first() else {
             self.pos = start;
@@ -288,7 +295,15 @@ impl<'a> Lexer<'a> {
                     scale += 1;
                 }
             }
-            // Dates, times, exponents, and anything running into a letter take the slow path.
+            if first != b'-' && matches!(bytes.get(end), Some(b'-' | b':')) {
+                let (lit, temporal_end) = temporal_fast(bytes, start)?;
+                self.pos = temporal_end;
+                return Some(Token {
+                    tok: self.literal(lit),
+                    span: Span::new(start, temporal_end),
+                });
+            }
+            // Exponents, and anything running into a letter, take the general path.
             if bytes.get(end).is_some_and(|&b| {
                 b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b'.' | b'_')
             }) || int_end - digits_start > 18
@@ -312,6 +327,12 @@ impl<'a> Lexer<'a> {
                 Lit::Decimal(Decimal::try_from_i128_with_scale(mantissa, scale).ok()?)
             };
             self.literal(lit)
+        } else if first == b'\'' {
+            end = quoted_end(bytes, start)?;
+            self.literal(Lit::Character(&self.src[start + 1..end - 1]))
+        } else if first == b'"' {
+            end = custom_field_end(self.src, start)?;
+            Tok::Field
         } else {
             return match first {
                 b'(' => Some(self.simple(start, Tok::LParen)),
@@ -342,6 +363,153 @@ impl<'a> Lexer<'a> {
             span: Span::new(start, start + 1),
         }
     }
+}
+
+/// The end of a `'…'` literal starting at `start`, when it holds no backslash before a
+/// non-ASCII character (those, and unterminated literals, take the general path).
+#[inline]
+fn quoted_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        match *bytes.get(i)? {
+            b'\'' => return Some(i + 1),
+            b'\\' if bytes.get(i + 1)?.is_ascii() => i += 2,
+            b'\\' => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The end of a well-formed `"Group"."Field"` starting at `start`; anything unusual (a `.`
+/// or `$` in a part, a short part, a missing quote) takes the general path and its errors.
+#[inline]
+fn custom_field_end(src: &str, start: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let part = |from: usize| -> Option<usize> {
+        let mut i = from;
+        loop {
+            match *bytes.get(i)? {
+                b'"' => return Some(i),
+                b'.' => return None,
+                _ => i += 1,
+            }
+        }
+    };
+    let group_end = part(start + 1)?;
+    if bytes.get(group_end + 1..group_end + 3)? != b".\"" {
+        return None;
+    }
+    let name_end = part(group_end + 3)?;
+    let group = &src[start + 1..group_end];
+    let name = &src[group_end + 3..name_end];
+    let long_enough = |s: &str, min: usize| s.len() >= 4 * min || s.chars().count() >= min;
+    if group.starts_with('$') || name.starts_with('$') || !long_enough(group, 2) || name.is_empty()
+    {
+        return None;
+    }
+    Some(name_end + 1)
+}
+
+/// Reads `n` ASCII digits at `at` as a number.
+#[inline]
+fn digits_at(bytes: &[u8], at: usize, n: usize) -> Option<u32> {
+    let mut v = 0u32;
+    for &b in bytes.get(at..at + n)? {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    Some(v)
+}
+
+/// A date, time or datetime in its common, valid shapes (`2013-07-26`, `10:22`,
+/// `10:22:15.422`, `2013-07-26T10:22:15-03:00`), with where it ends. Anything else, every
+/// invalid value included, is left to the general path.
+#[inline]
+fn temporal_fast(bytes: &[u8], start: usize) -> Option<(Lit<'static>, usize)> {
+    let (lit, end) = if bytes.get(start + 4) == Some(&b'-') {
+        let y = digits_at(bytes, start, 4)?;
+        if bytes.get(start + 7) != Some(&b'-') {
+            return None;
+        }
+        let m = digits_at(bytes, start + 5, 2)?;
+        let d = digits_at(bytes, start + 8, 2)?;
+        let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?;
+        if bytes.get(start + 10) == Some(&b'T') {
+            let (time, end) = time_fast(bytes, start + 11)?;
+            let (offset, end) = zone_fast(bytes, end)?;
+            let local = date.and_time(time);
+            (Lit::DateTime(DateTime { local, offset }), end)
+        } else {
+            (Lit::Date(date), start + 10)
+        }
+    } else {
+        let (time, end) = time_fast(bytes, start)?;
+        (Lit::Time(time), end)
+    };
+    // The boundary rule of `boundary`: no letter, digit, '.', ':' or '_' may follow.
+    match bytes.get(end) {
+        Some(b)
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'_') || !b.is_ascii() =>
+        {
+            None
+        }
+        _ => Some((lit, end)),
+    }
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction` (1 to 9 digits) at `at`.
+#[inline]
+fn time_fast(bytes: &[u8], at: usize) -> Option<(NaiveTime, usize)> {
+    let h = digits_at(bytes, at, 2)?;
+    if bytes.get(at + 2) != Some(&b':') {
+        return None;
+    }
+    let m = digits_at(bytes, at + 3, 2)?;
+    let mut end = at + 5;
+    let mut s = 0;
+    let mut nanos = 0;
+    if bytes.get(end) == Some(&b':') {
+        s = digits_at(bytes, end + 1, 2)?;
+        end += 3;
+        if bytes.get(end) == Some(&b'.') {
+            let from = end + 1;
+            let mut i = from;
+            while i < bytes.len() && bytes[i].is_ascii_digit() && i - from < 10 {
+                i += 1;
+            }
+            let n = i - from;
+            if n == 0 || n > 9 {
+                return None;
+            }
+            nanos = digits_at(bytes, from, n)? * 10u32.pow(9 - n as u32);
+            end = i;
+        }
+    }
+    if s >= 60 {
+        return None;
+    }
+    Some((NaiveTime::from_hms_nano_opt(h, m, s, nanos)?, end))
+}
+
+/// `Z`, `±HH:MM`, `±HHMM` or nothing, at `at`.
+#[inline]
+fn zone_fast(bytes: &[u8], at: usize) -> Option<(Option<FixedOffset>, usize)> {
+    let sign = match bytes.get(at) {
+        Some(b'Z') => return Some((FixedOffset::east_opt(0), at + 1)),
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Some((None, at)),
+    };
+    let h = digits_at(bytes, at + 1, 2)?;
+    let colon = usize::from(bytes.get(at + 3) == Some(&b':'));
+    let m = digits_at(bytes, at + 3 + colon, 2)?;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    let secs = i32::try_from(h * 3600 + m * 60).ok()? * sign;
+    Some((Some(FixedOffset::east_opt(secs)?), at + 5 + colon))
 }
 
 fn unexpected_char(c: char) -> String {
@@ -875,6 +1043,128 @@ mod tests {
         assert!(Lexer::new("2013-02-30").next_token().is_err());
         assert!(Lexer::new("99:99").next_token().is_err());
         assert!(Lexer::new("12345678901234567890123").next_token().is_err());
+    }
+
+    /// The token at the start of `s` by the fast path (if it takes it) and by the general
+    /// productions: both must agree on kind, span, value and error.
+    fn fast_agrees_with_general(s: &str) {
+        let mut fast = Lexer::new(s);
+        let Some(t) = fast.fast_token(0) else { return };
+        let mut general = Lexer::new(s);
+        let g = general
+            .general_token(0)
+            .unwrap_or_else(|e| panic!("{s:?}: fast path read {t:?}, general path failed: {e:?}"));
+        assert_eq!((t.tok, t.span), (g.tok, g.span), "{s:?}");
+        if t.tok == Tok::Lit {
+            assert_eq!(fast.lit, general.lit, "{s:?}");
+        }
+        assert_eq!(fast.pos, general.pos, "{s:?}");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_productions() {
+        let cases = [
+            "2013-07-26",
+            "2013-02-30",
+            "2013-07-26T10:22",
+            "2013-07-26T10:22:15",
+            "2013-07-26T10:22:15.1",
+            "2013-07-26T10:22:15.123456789",
+            "2013-07-26T10:22:15.1234567891",
+            "2013-07-26T10:22:15Z",
+            "2013-07-26T10:22:15+01:00",
+            "2013-07-26T10:22:15-0130",
+            "2013-07-26T10:22:15+24:00",
+            "2013-07-26T10:22:15+01",
+            "2013-07-26T25:22",
+            "2013-07-26T10:60",
+            "2013-07-26T10:22:60",
+            "2013-07-26Tx",
+            "2013-07-26a",
+            "2013-07-26.5",
+            "2013-07-26_",
+            "2013-07-26é",
+            "10:22",
+            "10:22:15.5",
+            "1:22",
+            "123:45",
+            "12-05",
+            "1234:56",
+            "10:22)",
+            "2013-7-26",
+            "20130-07-26",
+            "'abc'",
+            "'O\\'Brien'",
+            "'\\\\'",
+            "'\\é'",
+            "'abc",
+            "'abc\\'",
+            "''",
+            "'é☃'",
+            "\"Group\".\"Field\"",
+            "\"G\".\"Field\"",
+            "\"Gé\".\"F\"",
+            "\"G.x\".\"F\"",
+            "\"Gr\".\"\"",
+            "\"$G\".\"F\"",
+            "\"Gr\".\"$F\"",
+            "\"Gr\".\"F",
+            "\"Gr\"x\"F\"",
+            "\"Gr\".\"F.x\"",
+            "\"Gr",
+            "12",
+            "-12",
+            "1.5",
+        ];
+        for s in cases {
+            fast_agrees_with_general(s);
+        }
+        // The common shapes do take the fast path.
+        for s in [
+            "2013-07-26",
+            "2013-07-26T10:22:15.5-01:00",
+            "10:22",
+            "'O\\'Brien'",
+            "\"Group\".\"Field\"",
+            "1.5",
+            "ListPrice",
+            "Eq",
+        ] {
+            assert!(Lexer::new(s).fast_token(0).is_some(), "{s:?}");
+        }
+        let corpus = include_str!("../../benches/data/corpus.jsonl");
+        for line in corpus.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let f = v["filter"].as_str().unwrap();
+            let mut lx = Lexer::new(f);
+            loop {
+                let start = lx.pos + f[lx.pos..].len() - f[lx.pos..].trim_start().len();
+                fast_agrees_with_general(&f[start..]);
+                match lx.next_token() {
+                    Ok(t) if t.tok != Tok::Eof => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_on_generated_tokens(
+            s in "[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{0,11})?)?([Z+-][0-9:]{0,6})?)?[ a.:_)é0-9]?"
+        ) {
+            fast_agrees_with_general(&s);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_generated_text(s in "['\"][a-zA-Z .$'\"\\\\é]{0,12}") {
+            fast_agrees_with_general(&s);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_generated_times(s in "[0-9]{1,3}[:-][0-9]{0,3}(:[0-9]{0,3})?(\\.[0-9]{0,3})?[a :]?") {
+            fast_agrees_with_general(&s);
+        }
     }
 
     #[test]
