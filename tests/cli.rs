@@ -331,24 +331,54 @@ fn batch_threads_keep_the_order() {
     input.push_str(&json!({"filter": "Last Eq 1"}).to_string()); // no final newline
     let file = TempFile::new("threads.jsonl", input.as_bytes());
     let one = run(
-        &["parse", "--now", common::NOW, "--threads", "1", "--batch", file.path()],
+        &[
+            "parse",
+            "--now",
+            common::NOW,
+            "--threads",
+            "1",
+            "--batch",
+            file.path(),
+        ],
         None,
     );
     exit_code(&one, 1);
     assert_eq!(answers(&one).len(), 5001);
     for threads in ["2", "3", "8"] {
         let many = run(
-            &["parse", "--now", common::NOW, "--threads", threads, "--batch", file.path()],
+            &[
+                "parse",
+                "--now",
+                common::NOW,
+                "--threads",
+                threads,
+                "--batch",
+                file.path(),
+            ],
             None,
         );
         exit_code(&many, 1);
-        assert!(one.stdout == many.stdout, "{threads} threads answer differently");
+        assert!(
+            one.stdout == many.stdout,
+            "{threads} threads answer differently"
+        );
     }
     let piped = run(
-        &["parse", "--now", common::NOW, "--threads", "2", "--batch", "-"],
+        &[
+            "parse",
+            "--now",
+            common::NOW,
+            "--threads",
+            "2",
+            "--batch",
+            "-",
+        ],
         Some(input.as_bytes()),
     );
-    assert!(one.stdout == piped.stdout, "standard input answers differently");
+    assert!(
+        one.stdout == piped.stdout,
+        "standard input answers differently"
+    );
 }
 
 #[test]

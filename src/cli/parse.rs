@@ -152,7 +152,10 @@ fn batch_parallel(
             scope.spawn(move || {
                 loop {
                     // The lock is held only while taking a chunk.
-                    let job = work_rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop));
+                    let job = work_rx
+                        .lock()
+                        .map_err(drop)
+                        .and_then(|rx| rx.recv().map_err(drop));
                     let Ok((index, chunk)) = job else { return };
                     let answered = answer_chunk(&chunk, options, with_ast);
                     if done_tx.send((index, answered)).is_err() {
