@@ -86,6 +86,7 @@ pub struct Error {
 
 impl Error {
     /// A new error.
+    #[cold]
     pub fn new(kind: ErrorKind, span: Span, message: impl Into<String>) -> Self {
         Error {
             kind,

@@ -110,6 +110,7 @@ impl<'a> nom::error::ParseError<&'a str> for LexError<'a> {
 
 type LResult<'a, T> = IResult<&'a str, T, LexError<'a>>;
 
+#[cold]
 fn fail<'a, T>(
     at: &'a str,
     len: usize,

@@ -115,11 +115,18 @@ impl<'a, 'o> Parser<'a, 'o> {
     #[inline]
     fn peek(&self) -> PResult<Token> {
         if let Tok::Error = self.cur.tok {
-            return Err(self.lex_error.as_deref().cloned().unwrap_or_else(|| {
-                Error::new(ErrorKind::Syntax, self.cur.span, "unreadable input")
-            }));
+            return Err(self.lexing_error());
         }
         Ok(self.cur)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lexing_error(&self) -> Error {
+        self.lex_error
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| Error::new(ErrorKind::Syntax, self.cur.span, "unreadable input"))
     }
 
     #[inline]
@@ -129,6 +136,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         Ok(t)
     }
 
+    #[cold]
     fn describe(&self, t: &Token) -> String {
         match t.tok {
             Tok::Eof => "the end of the filter".to_string(),
@@ -142,6 +150,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         &self.src[span.start..span.end]
     }
 
+    #[cold]
     fn syntax(&self, t: &Token, message: String) -> Error {
         Error::new(ErrorKind::Syntax, t.span, message)
     }
