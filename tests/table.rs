@@ -859,6 +859,39 @@ fn the_clock_zone_is_kept() {
     );
 }
 
+/// On the system clock, one filter sees one instant: the clock is read once per parse.
+#[test]
+fn one_filter_reads_the_system_clock_once() {
+    let options = ParseOptions::default();
+    for _ in 0..200 {
+        let tree = accepts_with("A Bt now(),now() Not B Eq seconds(0)", &options);
+        let Some(Expr {
+            kind: ExprKind::And { children },
+            ..
+        }) = &tree.expr
+        else {
+            panic!("{tree:?}");
+        };
+        let ExprKind::Comparison(range) = &children[0].kind else {
+            panic!("{tree:?}");
+        };
+        let Rhs::Range { low, high } = &range.rhs else {
+            panic!("{tree:?}");
+        };
+        assert_eq!(low.value, high.value);
+        let ExprKind::Not { expr } = &children[1].kind else {
+            panic!("{tree:?}");
+        };
+        let ExprKind::Comparison(seconds) = &expr.kind else {
+            panic!("{tree:?}");
+        };
+        let Rhs::Single { value } = &seconds.rhs else {
+            panic!("{tree:?}");
+        };
+        assert_eq!(value.value, low.value);
+    }
+}
+
 #[test]
 fn weekdays_skip_weekends() {
     // From Sunday 2026-11-22.

@@ -78,6 +78,9 @@ pub(crate) struct Parser<'a, 'o> {
     lex_error: Option<Box<Error>>,
     limits: &'o Limits,
     clock: &'o Clock,
+    /// The system clock read once, at the first function that needs it, so that every
+    /// `now()`, `days()` … of one filter sees the same instant.
+    pinned: Option<Clock>,
     comparisons: usize,
     recursion: usize,
     recursion_cap: usize,
@@ -99,6 +102,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             lex_error,
             limits,
             clock: &options.clock,
+            pinned: None,
             comparisons: 0,
             recursion: 0,
             recursion_cap: limits
@@ -153,6 +157,16 @@ impl<'a, 'o> Parser<'a, 'o> {
     #[cold]
     fn syntax(&self, t: &Token, message: String) -> Error {
         Error::new(ErrorKind::Syntax, t.span, message)
+    }
+
+    /// The clock for folding: a fixed clock as given, the system clock read once.
+    fn pinned_clock(&mut self) -> &Clock {
+        match self.clock {
+            Clock::System => self
+                .pinned
+                .get_or_insert_with(|| Clock::Fixed(Clock::System.now())),
+            fixed => fixed,
+        }
     }
 
     fn enter(&mut self, span: Span) -> PResult<()> {
@@ -888,7 +902,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 values.into_iter().flatten(),
                 span,
                 &spans[..terms.len().min(3)],
-                self.clock,
+                self.pinned_clock(),
             )?),
         };
         Ok(Typed {
