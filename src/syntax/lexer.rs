@@ -192,6 +192,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The token at `start` (after whitespace), read by the nom productions.
+    #[cold]
     #[inline(never)]
     fn general_token(&mut self, start: usize) -> Result<Token, Error> {
         let rest = &self.src[start..];
@@ -267,11 +268,15 @@ impl<'a> Lexer<'a> {
             let w = &self.src[start..end];
             match keyword(w) {
                 Some(kw) => Tok::Kw(kw),
+                // Fields are the common case: only `NULL` and `Null` start uppercase too.
+                None if first.is_ascii_uppercase() => match w {
+                    "NULL" | "Null" => self.literal(Lit::Null),
+                    _ => Tok::Field,
+                },
                 None => match w {
                     "true" => self.literal(Lit::Boolean(true)),
                     "false" => self.literal(Lit::Boolean(false)),
-                    "NULL" | "null" | "Null" => self.literal(Lit::Null),
-                    _ if first.is_ascii_uppercase() => Tok::Field,
+                    "null" => self.literal(Lit::Null),
                     _ if bytes.get(end) == Some(&b'(') => {
                         end += 1;
                         Tok::Function
