@@ -381,6 +381,44 @@ fn batch_threads_keep_the_order() {
     );
 }
 
+/// A reader that stops early (`| head -1`) ends the batch with an error on every thread
+/// count; the workers and the reader must not wait forever for a writer that is gone.
+#[test]
+fn batch_stops_when_stdout_closes() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let input = jsonl(&["City Eq 'Fargo' And ListPrice Bt 1,2"; 1]).repeat(300_000);
+    let file = TempFile::new("closed-stdout.jsonl", input.as_bytes());
+    for threads in ["1", "2", "4"] {
+        let mut child = Command::new(BIN)
+            .args(["parse", "--threads", threads, "--batch", file.path()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run spark-filter");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert_eq!(first, "{\"ok\":true}\n");
+        // The read end is dropped here: further writes fail with a broken pipe.
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("{threads} threads: still running a minute after stdout closed");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(2), "{threads} threads");
+    }
+}
+
 #[test]
 fn batch_error_fields() {
     let filter = "Beds Eq 1,'2'";

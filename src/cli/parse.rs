@@ -124,12 +124,14 @@ fn batch_parallel(
     threads: usize,
 ) -> io::Result<bool> {
     use std::collections::BTreeMap;
-    use std::sync::{Mutex, mpsc};
+    use std::sync::{Arc, Mutex, mpsc};
 
     type Done = (usize, io::Result<(Vec<u8>, bool)>);
     let in_flight = threads * 2;
     let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(in_flight);
-    let work_rx = Mutex::new(work_rx);
+    // Owned by the workers only: when they stop (the writer failed, say), the reader's
+    // sends fail and it stops too, so no thread is left waiting.
+    let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = mpsc::sync_channel::<Done>(in_flight);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> io::Result<()> {
@@ -148,7 +150,7 @@ fn batch_parallel(
         });
         for _ in 0..threads {
             let done_tx = done_tx.clone();
-            let work_rx = &work_rx;
+            let work_rx = Arc::clone(&work_rx);
             scope.spawn(move || {
                 loop {
                     // The lock is held only while taking a chunk.
@@ -165,20 +167,28 @@ fn batch_parallel(
             });
         }
         drop(done_tx);
+        drop(work_rx);
         let mut all_ok = true;
         let mut next = 0;
         let mut waiting: BTreeMap<usize, (Vec<u8>, bool)> = BTreeMap::new();
-        for (index, answered) in done_rx.iter() {
-            waiting.insert(index, answered?);
-            while let Some((bytes, ok)) = waiting.remove(&next) {
-                out.write_all(&bytes)?;
-                all_ok &= ok;
-                next += 1;
+        let written = (|| -> io::Result<()> {
+            for (index, answered) in done_rx.iter() {
+                waiting.insert(index, answered?);
+                while let Some((bytes, ok)) = waiting.remove(&next) {
+                    out.write_all(&bytes)?;
+                    all_ok &= ok;
+                    next += 1;
+                }
             }
-        }
-        reader
+            Ok(())
+        })();
+        // Without the receiver the workers' sends fail, so they stop, and then the reader.
+        drop(done_rx);
+        let read = reader
             .join()
-            .map_err(|_| io::Error::other("the batch reader stopped"))??;
+            .map_err(|_| io::Error::other("the batch reader stopped"))?;
+        written?;
+        read?;
         Ok(all_ok)
     })
 }
