@@ -371,18 +371,33 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// The first `a` or `b` in `hay`. Literals are short, so a plain loop looks first; memchr
+/// takes over after 32 bytes, so that a 1 MiB unterminated literal stays cheap too.
+#[inline]
+fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    const HEAD: usize = 32;
+    let head = &hay[..hay.len().min(HEAD)];
+    if let Some(i) = head.iter().position(|&c| c == a || c == b) {
+        return Some(i);
+    }
+    let tail = hay.get(HEAD..)?;
+    memchr::memchr2(a, b, tail).map(|i| i + HEAD)
+}
+
 /// The end of a `'…'` literal starting at `start`, when it holds no backslash before a
 /// non-ASCII character (those, and unterminated literals, take the general path).
 #[inline]
 fn quoted_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
     loop {
-        match *bytes.get(i)? {
-            b'\'' => return Some(i + 1),
-            b'\\' if bytes.get(i + 1)?.is_ascii() => i += 2,
-            b'\\' => return None,
-            _ => i += 1,
+        i += find2(bytes.get(i..)?, b'\'', b'\\')?;
+        if bytes[i] == b'\'' {
+            return Some(i + 1);
         }
+        if !bytes.get(i + 1)?.is_ascii() {
+            return None;
+        }
+        i += 2;
     }
 }
 
@@ -392,14 +407,8 @@ fn quoted_end(bytes: &[u8], start: usize) -> Option<usize> {
 fn custom_field_end(src: &str, start: usize) -> Option<usize> {
     let bytes = src.as_bytes();
     let part = |from: usize| -> Option<usize> {
-        let mut i = from;
-        loop {
-            match *bytes.get(i)? {
-                b'"' => return Some(i),
-                b'.' => return None,
-                _ => i += 1,
-            }
-        }
+        let at = from + find2(bytes.get(from..)?, b'"', b'.')?;
+        (bytes[at] == b'"').then_some(at)
     };
     let group_end = part(start + 1)?;
     if bytes.get(group_end + 1..group_end + 3)? != b".\"" {
