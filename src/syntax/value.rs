@@ -396,7 +396,7 @@ pub fn day_of_week(day: Weekday) -> i64 {
 /// Checks that `regex(pattern)` would compile, with the error text the `regex` crate gives.
 ///
 /// Parsing the pattern into its HIR finds every syntax error. The only other way a build
-/// can fail is the size limit, so the full (and about ten times dearer) compilation runs
+/// can fail is the size limit, so the full (about three times dearer) compilation runs
 /// only for patterns whose HIR is large enough that the limit might be reached.
 fn check_regex(pattern: &str, case_insensitive: bool) -> Result<(), String> {
     /// Well below what could reach `REGEX_SIZE_LIMIT`: a unit costs a few NFA states.
