@@ -265,24 +265,13 @@ impl<'a> Lexer<'a> {
             while end < bytes.len() && is(bytes[end], ALNUM) {
                 end += 1;
             }
-            let w = &self.src[start..end];
-            match keyword(w) {
-                Some(kw) => Tok::Kw(kw),
-                // Fields are the common case: only `NULL` and `Null` start uppercase too.
-                None if first.is_ascii_uppercase() => match w {
-                    "NULL" | "Null" => self.literal(Lit::Null),
-                    _ => Tok::Field,
-                },
-                None => match w {
-                    "true" => self.literal(Lit::Boolean(true)),
-                    "false" => self.literal(Lit::Boolean(false)),
-                    "null" => self.literal(Lit::Null),
-                    _ if bytes.get(end) == Some(&b'(') => {
-                        end += 1;
-                        Tok::Function
-                    }
-                    _ => Tok::Word,
-                },
+            match classify_word(&self.src[start..end], bytes.get(end) == Some(&b'(')) {
+                Word::Lit(lit) => self.literal(lit),
+                Word::Tok(Tok::Function) => {
+                    end += 1;
+                    Tok::Function
+                }
+                Word::Tok(tok) => tok,
             }
         } else if first.is_ascii_digit()
             || (first == b'-' && bytes.get(start + 1).is_some_and(u8::is_ascii_digit))
@@ -552,32 +541,46 @@ pub(crate) fn preview(s: &str) -> String {
 }
 
 /// What a word is: a token, or a literal word.
-enum Word<'a> {
+enum Word {
     Tok(Tok),
-    Lit(Lit<'a>),
+    Lit(Lit<'static>),
 }
 
-/// `[A-Za-z][A-Za-z0-9]*`, then classified: keyword, boolean, null, function name, field.
-fn word(input: &str) -> LResult<'_, Word<'_>> {
+/// A word classified: keyword, boolean, null, field, function name (when a `(` follows it
+/// directly; the `(` belongs to the token) or a stray lowercase word. The fast path and
+/// the `word` production share it.
+#[inline]
+fn classify_word(w: &str, paren_follows: bool) -> Word {
+    if let Some(kw) = keyword(w) {
+        return Word::Tok(Tok::Kw(kw));
+    }
+    // Fields are the common case: only `NULL` and `Null` start uppercase too.
+    if w.as_bytes()[0].is_ascii_uppercase() {
+        return match w {
+            "NULL" | "Null" => Word::Lit(Lit::Null),
+            _ => Word::Tok(Tok::Field),
+        };
+    }
+    match w {
+        "true" => Word::Lit(Lit::Boolean(true)),
+        "false" => Word::Lit(Lit::Boolean(false)),
+        "null" => Word::Lit(Lit::Null),
+        _ if paren_follows => Word::Tok(Tok::Function),
+        _ => Word::Tok(Tok::Word),
+    }
+}
+
+/// `[A-Za-z][A-Za-z0-9]*`, then classified by [`classify_word`].
+fn word(input: &str) -> LResult<'_, Word> {
     let (rest, w) = recognize((
         take_while_m_n(1, 1, |c: char| c.is_ascii_alphabetic()),
         take_while(|c: char| c.is_ascii_alphanumeric()),
     ))
     .parse(input)?;
-    if let Some(kw) = keyword(w) {
-        return Ok((rest, Word::Tok(Tok::Kw(kw))));
-    }
-    let word = match w {
-        "true" => Word::Lit(Lit::Boolean(true)),
-        "false" => Word::Lit(Lit::Boolean(false)),
-        "NULL" | "null" | "Null" => Word::Lit(Lit::Null),
-        _ if w.as_bytes()[0].is_ascii_uppercase() => Word::Tok(Tok::Field),
-        _ => {
-            if let Some(after) = rest.strip_prefix('(') {
-                return Ok((after, Word::Tok(Tok::Function)));
-            }
-            Word::Tok(Tok::Word)
-        }
+    let word = classify_word(w, rest.starts_with('('));
+    let rest = match word {
+        Word::Tok(Tok::Function) => &rest[1..],
+        _ => rest,
     };
     Ok((rest, word))
 }
