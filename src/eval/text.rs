@@ -168,25 +168,24 @@ impl TextMatcher {
 /// first (its folding must decide).
 #[inline]
 fn ascii_prefix(value: &[u8], needle: &[u8]) -> Option<bool> {
-    for (i, &n) in needle.iter().enumerate() {
-        let Some(&b) = value.get(i) else {
-            return Some(false);
-        };
-        if !b.is_ascii() {
-            return None;
-        }
-        if b.to_ascii_lowercase() != n {
-            return Some(false);
-        }
-    }
-    Some(true)
+    ascii_fold_walk(needle.iter().enumerate().map(|(i, &n)| (value.get(i), n)))
 }
 
 /// The same for the end of `value`.
 #[inline]
 fn ascii_suffix(value: &[u8], needle: &[u8]) -> Option<bool> {
-    for (i, &n) in needle.iter().rev().enumerate() {
-        let Some(&b) = value.len().checked_sub(i + 1).and_then(|j| value.get(j)) else {
+    ascii_fold_walk(needle.iter().rev().enumerate().map(|(i, &n)| {
+        let b = value.len().checked_sub(i + 1).and_then(|j| value.get(j));
+        (b, n)
+    }))
+}
+
+/// Walks (value byte, needle byte) pairs in the order given: a missing value byte or an
+/// ASCII mismatch is `Some(false)`, a non-ASCII value byte reached first is `None`.
+#[inline]
+fn ascii_fold_walk<'v>(pairs: impl Iterator<Item = (Option<&'v u8>, u8)>) -> Option<bool> {
+    for (b, n) in pairs {
+        let Some(&b) = b else {
             return Some(false);
         };
         if !b.is_ascii() {
