@@ -4,6 +4,8 @@
 //! Accounts; 001 and 003 Portal Groups; 002 Accounts (current page, "Account Description");
 //! 004 Accounts (legacy page).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -661,42 +663,6 @@ fn samples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/samples")
 }
 
-/// The values at `path` in `value` (missing branches yield nothing; `{}` yields the keys whose
-/// value is true, as strings).
-fn walk(value: &Value, path: &[PathStep], out: &mut Vec<Value>) {
-    let Some((step, rest)) = path.split_first() else {
-        out.push(value.clone());
-        return;
-    };
-    match step {
-        PathStep::Key(k) => {
-            if let Some(v) = value.get(k.as_str()) {
-                walk(v, rest, out);
-            }
-        }
-        PathStep::Each => {
-            if let Value::Array(items) = value {
-                for item in items {
-                    walk(item, rest, out);
-                }
-            }
-        }
-        PathStep::Keys => {
-            if let Value::Object(map) = value {
-                for (k, v) in map {
-                    assert!(
-                        v.is_boolean(),
-                        "object values must be booleans, got {v} for {k}"
-                    );
-                    if *v == Value::Bool(true) {
-                        walk(&Value::String(k.clone()), rest, out);
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn leaf_fits(ty: FieldType, v: &Value) -> bool {
     match ty {
         FieldType::Character
@@ -739,7 +705,7 @@ fn check_records(what: &str, s: &Schema, records: &[Value], require_values: bool
         for r in records {
             assert!(r.is_object(), "{what}: a record is not an object");
             let mut found = Vec::new();
-            walk(r, &steps, &mut found);
+            common::walk(r, &steps, &mut found);
             for v in found.iter().filter(|v| !v.is_null()) {
                 assert!(
                     leaf_fits(f.ty, v),

@@ -2,6 +2,8 @@
 //! record shapes (docs/records.md), varied enough to exercise the search rules, and the source
 //! of the bundled data files `data/accounts.jsonl` and `data/portal-groups.jsonl`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -10,7 +12,7 @@ use serde_json::Value;
 use spark_filter::ParseOptions;
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::schema::parse_path;
-use spark_filter::plan::{self, Caller, FieldType, PathStep, PlanOptions, Schema, builtin};
+use spark_filter::plan::{self, Caller, FieldType, PlanOptions, Schema, builtin};
 use spark_filter::sample::{self, SERVICES};
 
 /// The bundled data files: service, file, record count (all with seed 1).
@@ -33,45 +35,9 @@ fn schema(name: &str) -> Schema {
     builtin::builtin(name).unwrap()
 }
 
-/// The values at `path` in `value`: missing branches yield nothing, `[]` one value per element,
-/// `{}` the keys whose value is `true`.
-fn walk(value: &Value, path: &[PathStep], out: &mut Vec<Value>) {
-    let Some((step, rest)) = path.split_first() else {
-        out.push(value.clone());
-        return;
-    };
-    match step {
-        PathStep::Key(k) => {
-            if let Some(v) = value.get(k.as_str()) {
-                walk(v, rest, out);
-            }
-        }
-        PathStep::Each => {
-            if let Value::Array(items) = value {
-                for item in items {
-                    walk(item, rest, out);
-                }
-            }
-        }
-        PathStep::Keys => {
-            if let Value::Object(map) = value {
-                for (k, v) in map {
-                    assert!(
-                        v.is_boolean(),
-                        "{k}: object values must be booleans, got {v}"
-                    );
-                    if *v == Value::Bool(true) {
-                        walk(&Value::String(k.clone()), rest, out);
-                    }
-                }
-            }
-        }
-    }
-}
-
 fn values(record: &Value, path: &str) -> Vec<Value> {
     let mut out = Vec::new();
-    walk(record, &parse_path(path).unwrap(), &mut out);
+    common::walk(record, &parse_path(path).unwrap(), &mut out);
     out
 }
 
@@ -99,7 +65,7 @@ fn check_shape(records: &[Value], s: &Schema) {
         let mut present = 0;
         for r in records {
             let mut found = Vec::new();
-            walk(r, &path, &mut found);
+            common::walk(r, &path, &mut found);
             for v in found.iter().filter(|v| !v.is_null()) {
                 assert!(
                     fits(f.ty, v),

@@ -1,9 +1,12 @@
-//! Helpers shared by the integration tests: the fixed clock, option sets and the conformance
-//! file.
+//! Helpers shared by the integration tests: the fixed clock, option sets, the conformance
+//! file, and a walker of record paths that checks what it reads (the tests' own reading of
+//! records, independent of the evaluator's).
 #![allow(dead_code)] // each test crate uses a different subset
 
 use std::path::PathBuf;
 
+use serde_json::Value;
+use spark_filter::plan::PathStep;
 use spark_filter::{Clock, Limits, ParseOptions};
 
 /// The instant every test parses against: a Sunday, noon UTC.
@@ -95,4 +98,40 @@ pub fn conformance() -> Option<Vec<Conformance>> {
     }
     assert!(!lines.is_empty(), "{} has no lines", path.display());
     Some(lines)
+}
+
+/// The values at `path` in `value`: missing branches yield nothing, `[]` one value per element,
+/// `{}` the keys whose value is `true`.
+pub fn walk(value: &Value, path: &[PathStep], out: &mut Vec<Value>) {
+    let Some((step, rest)) = path.split_first() else {
+        out.push(value.clone());
+        return;
+    };
+    match step {
+        PathStep::Key(k) => {
+            if let Some(v) = value.get(k.as_str()) {
+                walk(v, rest, out);
+            }
+        }
+        PathStep::Each => {
+            if let Value::Array(items) = value {
+                for item in items {
+                    walk(item, rest, out);
+                }
+            }
+        }
+        PathStep::Keys => {
+            if let Value::Object(map) = value {
+                for (k, v) in map {
+                    assert!(
+                        v.is_boolean(),
+                        "{k}: object values must be booleans, got {v}"
+                    );
+                    if *v == Value::Bool(true) {
+                        walk(&Value::String(k.clone()), rest, out);
+                    }
+                }
+            }
+        }
+    }
 }
