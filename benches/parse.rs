@@ -76,6 +76,35 @@ fn bench_accepting(
     });
 }
 
+/// The floor under `corpus`: cloning and dropping the corpus's finished trees, no parsing.
+///
+/// Any parser that returns [`Filter`] must at least allocate, fill and free these nodes, so
+/// this bounds the `corpus` throughput from above whatever the parser does. Same bytes as
+/// `corpus`, so the two throughputs compare directly.
+fn bench_tree_floor(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    filters: &[String],
+    options: &ParseOptions,
+) {
+    let trees: Vec<Filter<'_>> = filters
+        .iter()
+        .map(|f| parse_with(f, options).expect("corpus filters parse"))
+        .collect();
+    for tree in &trees {
+        assert_eq!(&tree.clone(), tree, "a clone equals its tree");
+    }
+    group.throughput(Throughput::Bytes(total_bytes(filters)));
+    group.bench_function("tree_floor", |b| {
+        b.iter(|| {
+            for tree in &trees {
+                let copy = black_box(tree).clone();
+                black_box(copy.expr.is_some());
+                drop(black_box(copy));
+            }
+        })
+    });
+}
+
 /// Filters at the nesting limits: groups of depth 2, five nested calls, a term of height 32.
 fn deep_filters() -> Vec<String> {
     let groups = "((City Eq 'Fargo' And BedsTotal Ge 3) Or (City Eq 'Moorhead' And \
@@ -132,6 +161,7 @@ fn bench_parse(c: &mut Criterion) {
         filters.len()
     );
     bench_accepting(&mut group, "corpus", &filters, &defaults);
+    bench_tree_floor(&mut group, &filters, &defaults);
     bench_accepting(&mut group, "deep_nesting", &deep_filters(), &defaults);
     bench_accepting(&mut group, "long_list", &[long_list()], &defaults);
     bench_accepting(
