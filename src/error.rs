@@ -34,7 +34,7 @@ pub enum ErrorKind {
     /// A value is malformed or out of range: `2013-02-30`, an integer past 64 bits, a bad
     /// regular expression, `5 Div 0`.
     InvalidValue,
-    /// A configured limit was exceeded: expressions, nesting, list size, input length.
+    /// A configured limit was exceeded: expressions, nesting, list size, input length, compiled regex size.
     LimitExceeded,
     /// The field cannot be used in `_orderby`.
     NotOrderable,

@@ -296,8 +296,15 @@ fn cases() -> Vec<Case> {
         Case {
             name: "a regex that would compile to something huge",
             input: "A Eq regex('(((a{100}){100}){100}){100}')".to_string(),
-            default: Expect::Err(ErrorKind::InvalidValue),
-            raised: Expect::Err(ErrorKind::InvalidValue),
+            // Raised limits too: the size limit never goes above the back ends' ceiling.
+            default: Expect::Err(LimitExceeded),
+            raised: Expect::Err(LimitExceeded),
+        },
+        Case {
+            name: "16 KiB of case-insensitive character classes in one regex",
+            input: format!("A Eq regex('(?i){}')", "[a-z]{99}".repeat(1816)),
+            default: Expect::Err(LimitExceeded),
+            raised: Expect::Err(LimitExceeded),
         },
         Case {
             name: "a polygon of 100 000 points",

@@ -1002,21 +1002,54 @@ fn string_functions_fold() {
     rejects("X Eq regex('(')", ErrorKind::InvalidValue, 11..14);
     rejects("X Eq regex('a', 'x')", ErrorKind::InvalidValue, 16..19);
     rejects("X Eq regex('a', 'I')", ErrorKind::InvalidValue, 16..19);
-    // Too big to compile under the size limit: found by the full build that large patterns
-    // get, while small ones are only parsed.
-    rejects(
+    // Too big to compile under the size limit (Limits::max_regex_size, code 1041): found
+    // by the full build that large patterns get, while small ones are only parsed.
+    let too_big = rejects(
         r"X Eq regex('\w{1000}{1000}')",
-        ErrorKind::InvalidValue,
+        ErrorKind::LimitExceeded,
         11..27,
+    );
+    assert_eq!(
+        too_big.message,
+        "the regular expression is too big: it compiles to more than 1048576 bytes, the limit"
     );
     rejects(
         r"X Eq regex('(?i)\w{100}{100}')",
-        ErrorKind::InvalidValue,
+        ErrorKind::LimitExceeded,
         11..29,
     );
     accepts(r"X Eq regex('\w{10}')");
     accepts(r"X Eq regex('a{999}')");
     accepts(r"X Eq regex('[0-9]{3}(-[0-9]{4})?')");
+}
+
+#[test]
+fn the_regex_size_limit_is_configurable() {
+    // About 16 KB compiled: under the default limit, over a 4 KiB one.
+    let pattern = r"X Eq regex('[a-z]{1000}')";
+    accepts(pattern);
+    let e = rejects_with(
+        pattern,
+        &limits(|l| l.max_regex_size = 4096),
+        ErrorKind::LimitExceeded,
+        11..24,
+    );
+    assert!(e.message.contains("more than 4096 bytes"), "{}", e.message);
+    // Small patterns skip the full build; under a tiny limit they still get it.
+    accepts(r"X Eq regex('[a-z]+[0-9]')");
+    rejects_with(
+        r"X Eq regex('[a-z]+[0-9]')",
+        &limits(|l| l.max_regex_size = 10),
+        ErrorKind::LimitExceeded,
+        11..24,
+    );
+    // Above the ceiling counts as the ceiling, which every back end compiles with.
+    rejects_with(
+        r"X Eq regex('\w{1000}{1000}')",
+        &limits(|l| l.max_regex_size = usize::MAX),
+        ErrorKind::LimitExceeded,
+        11..27,
+    );
 }
 
 /// The pattern a `regex()` call compiles, read from the folded value.

@@ -62,6 +62,9 @@ pub struct SyntaxArgs {
     /// Longest filter in bytes.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_bytes)]
     max_bytes: usize,
+    /// Largest compiled size of a regex() pattern, in bytes (at most the default).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_regex_size)]
+    max_regex_size: usize,
 }
 
 impl SyntaxArgs {
@@ -75,6 +78,7 @@ impl SyntaxArgs {
                 max_list: self.max_list,
                 max_function_depth: self.max_function_depth,
                 max_bytes: self.max_bytes,
+                max_regex_size: self.max_regex_size,
                 ..Limits::default()
             },
         }

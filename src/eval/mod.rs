@@ -299,7 +299,7 @@ fn compile_test(t: &Test) -> Result<Check, Error> {
         } => TestKind::Regex(
             regex::RegexBuilder::new(pattern)
                 .case_insensitive(*case_insensitive)
-                .size_limit(1 << 20)
+                .size_limit(crate::syntax::value::REGEX_SIZE_LIMIT)
                 .build()
                 .map_err(|e| {
                     Error::new(

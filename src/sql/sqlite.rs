@@ -43,7 +43,7 @@ pub fn prepare(conn: &Connection) -> Result<(), DbError> {
             |v| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
                 Ok(regex::RegexBuilder::new(v.as_str()?)
                     .case_insensitive(ci)
-                    .size_limit(1 << 20)
+                    .size_limit(crate::syntax::value::REGEX_SIZE_LIMIT)
                     .build()?)
             },
         )?;

@@ -897,6 +897,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             }
             terms.push(a.term);
         }
+        let regex_limit = self.limits.max_regex_size;
         let meaning = match meaning {
             Some(m) => m,
             None => Meaning::Const(value::apply(
@@ -905,6 +906,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 span,
                 &spans[..terms.len().min(3)],
                 self.pinned_clock(),
+                regex_limit,
             )?),
         };
         Ok(Typed {

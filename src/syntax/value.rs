@@ -20,7 +20,9 @@ use crate::error::{Error, ErrorKind};
 
 /// Fractional digits kept by decimal arithmetic (SPEC 3).
 pub const DECIMAL_PLACES: u32 = 20;
-/// Compiled-size cap for `regex()` patterns, so a hostile pattern cannot take the memory.
+/// The largest compiled size of a `regex()` pattern, in the `regex` crate's bytes: the
+/// ceiling of [`Limits::max_regex_size`](super::Limits::max_regex_size) and the size limit
+/// every back end compiles with, so that a pattern the parser accepted always compiles.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Largest offset `days()` and `weekdays()` take (SPEC 4).
 pub const MAX_DAY_OFFSET: i64 = 365_000;
@@ -163,6 +165,7 @@ pub(crate) fn apply<'a>(
     call_span: Span,
     arg_spans: &[Span],
     clock: &Clock,
+    regex_limit: usize,
 ) -> Result<Value<'a>, Error> {
     let span_of = |i: usize| arg_spans.get(i).copied().unwrap_or(call_span);
     let mut args = args.into_iter();
@@ -248,11 +251,19 @@ pub(crate) fn apply<'a>(
             let case_insensitive = !flags.is_empty();
             // Checked here, with a size limit, so that a pattern no back end could run is
             // an error with its span rather than a failure later.
-            check_regex(&pattern, case_insensitive).map_err(|e| {
-                invalid(
+            check_regex(&pattern, case_insensitive, regex_limit).map_err(|e| match e {
+                RegexError::Syntax(e) => invalid(
                     span_of(0),
                     format!("invalid regular expression: {}", regex_message(&e)),
-                )
+                ),
+                RegexError::TooBig(limit) => Error::new(
+                    ErrorKind::LimitExceeded,
+                    span_of(0),
+                    format!(
+                        "the regular expression is too big: it compiles to more than {limit} \
+                         bytes, the limit"
+                    ),
+                ),
             })?;
             Value::Regex {
                 pattern,
@@ -393,28 +404,43 @@ pub fn day_of_week(day: Weekday) -> i64 {
 
 /// The explanation line of a regex-syntax error (its first lines show the pattern and a
 /// caret, which our own renderer does better).
-/// Checks that `regex(pattern)` would compile, with the error text the `regex` crate gives.
+/// Why a `regex()` pattern would not compile.
+#[derive(Debug, PartialEq)]
+enum RegexError {
+    /// The `regex` crate's syntax error text.
+    Syntax(String),
+    /// Its compiled form would exceed this many bytes.
+    TooBig(usize),
+}
+
+/// Checks that `regex(pattern)` would compile within `limit` bytes (at most
+/// [`REGEX_SIZE_LIMIT`]), with the verdict a full `regex` build gives.
 ///
 /// Parsing the pattern into its HIR finds every syntax error. The only other way a build
 /// can fail is the size limit, so the full (about three times dearer) compilation runs
 /// only for patterns whose HIR is large enough that the limit might be reached.
-fn check_regex(pattern: &str, case_insensitive: bool) -> Result<(), String> {
-    /// Well below what could reach `REGEX_SIZE_LIMIT`: a unit costs a few NFA states.
-    const SURELY_SMALL: usize = 1_000;
+fn check_regex(pattern: &str, case_insensitive: bool, limit: usize) -> Result<(), RegexError> {
+    let limit = limit.min(REGEX_SIZE_LIMIT);
     let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(case_insensitive)
         .build()
         .parse(pattern)
-        .map_err(|e| e.to_string())?;
-    if hir_cost(&hir, SURELY_SMALL + 1) <= SURELY_SMALL {
+        .map_err(|e| RegexError::Syntax(e.to_string()))?;
+    // Measured: a unit of `hir_cost` compiles to at most about 128 bytes (the test
+    // `hir_cost_bounds_the_compiled_size`); 1024 per unit leaves an eightfold margin.
+    let surely_small = limit / 1024;
+    if hir_cost(&hir, surely_small + 1) <= surely_small {
         return Ok(());
     }
-    regex::RegexBuilder::new(pattern)
+    match regex::RegexBuilder::new(pattern)
         .case_insensitive(case_insensitive)
-        .size_limit(REGEX_SIZE_LIMIT)
+        .size_limit(limit)
         .build()
-        .map(drop)
-        .map_err(|e| e.to_string())
+    {
+        Ok(_) => Ok(()),
+        Err(regex::Error::CompiledTooBig(n)) => Err(RegexError::TooBig(n)),
+        Err(e) => Err(RegexError::Syntax(e.to_string())),
+    }
 }
 
 /// An upper bound on the compiled size of `hir` in rough units, saturating at `cap`.
@@ -736,6 +762,7 @@ fn wkt(source: &str, span: Span) -> Result<Shape, Error> {
 ///
 /// The parser already folds every value side; this serves the constant arguments of
 /// field-side calls (`substring(City, 1, 2)`) and callers that build terms by hand.
+/// `regex()` patterns are checked against the ceiling, [`REGEX_SIZE_LIMIT`].
 pub fn fold<'a>(term: &super::ast::Term<'a>, clock: &Clock) -> Result<Value<'a>, Error> {
     use super::ast::{Literal, TermKind};
     match &term.kind {
@@ -764,7 +791,14 @@ pub fn fold<'a>(term: &super::ast::Term<'a>, clock: &Clock) -> Result<Value<'a>,
                 .map(|a| fold(a, clock))
                 .collect::<Result<Vec<_>, _>>()?;
             let spans: Vec<Span> = call.args.iter().map(|a| a.span).collect();
-            apply(call.function, args, term.span, &spans, clock)
+            apply(
+                call.function,
+                args,
+                term.span,
+                &spans,
+                clock,
+                REGEX_SIZE_LIMIT,
+            )
         }
     }
 }
@@ -795,15 +829,75 @@ mod tests {
             r"\bfoo\b",
             "a{2}{3}{4}{5}{6}",
         ];
+        // The default, limits below the eightfold margin of the shortcut, and one above
+        // the ceiling (which counts as the ceiling).
+        let limits = [REGEX_SIZE_LIMIT, 64 << 10, 4 << 10, 1000, 0, usize::MAX];
         for p in patterns {
             for ci in [false, true] {
-                let full = regex::RegexBuilder::new(p)
+                for limit in limits {
+                    let full = regex::RegexBuilder::new(p)
+                        .case_insensitive(ci)
+                        .size_limit(limit.min(REGEX_SIZE_LIMIT))
+                        .build()
+                        .map(drop)
+                        .map_err(|e| match e {
+                            regex::Error::CompiledTooBig(n) => RegexError::TooBig(n),
+                            e => RegexError::Syntax(e.to_string()),
+                        });
+                    assert_eq!(
+                        check_regex(p, ci, limit),
+                        full,
+                        "{p:?} (case-insensitive: {ci}, limit {limit})"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The shortcut in `check_regex` assumes a unit of `hir_cost` compiles to well under
+    /// 1024 bytes. Measured here: the smallest size limit each pattern builds under, over
+    /// its cost, stays under a quarter of that (about 128 today).
+    #[test]
+    fn hir_cost_bounds_the_compiled_size() {
+        let smallest_limit = |p: &str, ci: bool| {
+            let builds = |n: usize| {
+                regex::RegexBuilder::new(p)
                     .case_insensitive(ci)
-                    .size_limit(REGEX_SIZE_LIMIT)
+                    .size_limit(n)
                     .build()
-                    .map(drop)
-                    .map_err(|e| e.to_string());
-                assert_eq!(check_regex(p, ci), full, "{p:?} (case-insensitive: {ci})");
+                    .is_ok()
+            };
+            let (mut fails, mut builds_at) = (0, 1 << 26);
+            while fails + 1 < builds_at {
+                let mid = (fails + builds_at) / 2;
+                if builds(mid) {
+                    builds_at = mid
+                } else {
+                    fails = mid
+                }
+            }
+            builds_at
+        };
+        let atoms = [
+            ".", "a", "k", r"\w", r"\d", r"\pL", "[a-z]", "[^a]", r"\b", "(a|b|c)", "é", "ǅ",
+            r"\S", "(a*)", "(a?)", "a{2,5}", ".*",
+        ];
+        for atom in atoms {
+            for ci in [false, true] {
+                for n in [1, 10, 100] {
+                    let p = format!("(?:{atom}){{{n}}}");
+                    let hir = regex_syntax::ParserBuilder::new()
+                        .case_insensitive(ci)
+                        .build()
+                        .parse(&p)
+                        .unwrap();
+                    let cost = hir_cost(&hir, usize::MAX);
+                    let size = smallest_limit(&p, ci);
+                    assert!(
+                        size <= 256 * cost,
+                        "{p:?} (case-insensitive: {ci}): {size} bytes for cost {cost}"
+                    );
+                }
             }
         }
     }

@@ -43,6 +43,7 @@ pub fn raised_limits() -> Limits {
         max_term_depth: 10_000,
         max_function_depth: 10_000,
         max_list: usize::MAX,
+        max_regex_size: usize::MAX,
     }
 }
 
