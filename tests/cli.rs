@@ -419,6 +419,55 @@ fn batch_stops_when_stdout_closes() {
     }
 }
 
+/// A client that writes one line and waits for its answer gets it while its input is
+/// still open, on every thread count: the batch flushes when it runs out of input.
+#[test]
+fn batch_answers_each_line_as_it_arrives() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    for threads in ["1", "2", "4"] {
+        let mut child = Command::new(BIN)
+            .args(["parse", "--threads", threads, "--batch", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run spark-filter");
+        let mut stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // Read answers on a thread, so that a missing one is a timeout, not a hang.
+        let (tx, rx) = mpsc::channel();
+        let reading = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let lines = [
+            ("{\"filter\": \"City Eq 'Fargo'\"}\n", r#"{"ok":true}"#),
+            ("{\"filter\": \"City Eq\"}\n", r#"{"ok":false"#),
+            ("{\"filter\": \"A Eq 1\"}\n", r#"{"ok":true}"#),
+        ];
+        for (line, answer) in lines {
+            stdin.write_all(line.as_bytes()).unwrap();
+            stdin.flush().unwrap();
+            let got = rx
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| {
+                    child.kill().unwrap();
+                    panic!("{threads} threads: no answer to {line:?} while the input is open")
+                });
+            assert!(got.starts_with(answer), "{threads} threads: {got}");
+        }
+        drop(stdin);
+        assert_eq!(child.wait().unwrap().code(), Some(1), "{threads} threads");
+        reading.join().unwrap();
+    }
+}
+
 #[test]
 fn batch_error_fields() {
     let filter = "Beds Eq 1,'2'";

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -40,11 +40,12 @@ pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let options = args.syntax.options();
     if let Some(path) = &args.batch {
-        let input: Box<dyn BufRead + Send> = if path == "-" {
-            Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+        let source: Box<dyn Read + Send> = if path == "-" {
+            Box::new(io::stdin())
         } else {
-            Box::new(BufReader::with_capacity(1 << 16, File::open(path)?))
+            Box::new(File::open(path)?)
         };
+        let input = BufReader::with_capacity(1 << 16, source);
         let stdout = io::stdout().lock();
         let mut out = BufWriter::with_capacity(1 << 16, stdout);
         let threads = match args.threads {
@@ -93,8 +94,12 @@ struct Line<'a> {
 }
 
 /// Answers every line; returns whether all parsed.
+///
+/// Output is buffered, and flushed whenever every line read so far is answered and the
+/// next line has not arrived yet: a bulk batch writes in large blocks, and a client that
+/// sends one line at a time gets each answer as soon as it is ready.
 fn batch(
-    mut input: impl BufRead,
+    mut input: BufReader<impl Read>,
     out: &mut impl Write,
     options: &ParseOptions,
     with_ast: bool,
@@ -107,6 +112,9 @@ fn batch(
             return Ok(all_ok);
         }
         all_ok &= answer(&buf, out, options, with_ast)?;
+        if input.buffer().is_empty() {
+            out.flush()?;
+        }
     }
 }
 
@@ -116,8 +124,11 @@ const CHUNK_LINES: usize = 1024;
 /// [`batch`] on `threads` workers. A reader cuts the input into chunks of whole lines,
 /// workers answer chunks into buffers, and this thread writes the buffers in input order.
 /// Chunks in flight are bounded, so memory stays bounded on endless input.
+///
+/// As in [`batch`], a line-at-a-time client gets each answer at once: a chunk ends early
+/// when no more input is buffered, and the writer flushes whenever no answer is waiting.
 fn batch_parallel(
-    mut input: impl BufRead + Send,
+    mut input: BufReader<impl Read + Send>,
     out: &mut impl Write,
     options: &ParseOptions,
     with_ast: bool,
@@ -138,7 +149,7 @@ fn batch_parallel(
             for index in 0.. {
                 let mut chunk = Vec::with_capacity(CHUNK_LINES * 128);
                 for _ in 0..CHUNK_LINES {
-                    if input.read_until(b'\n', &mut chunk)? == 0 {
+                    if input.read_until(b'\n', &mut chunk)? == 0 || input.buffer().is_empty() {
                         break;
                     }
                 }
@@ -172,7 +183,18 @@ fn batch_parallel(
         let mut next = 0;
         let mut waiting: BTreeMap<usize, (Vec<u8>, bool)> = BTreeMap::new();
         let written = (|| -> io::Result<()> {
-            for (index, answered) in done_rx.iter() {
+            loop {
+                let (index, answered) = match done_rx.try_recv() {
+                    Ok(done) => done,
+                    Err(mpsc::TryRecvError::Disconnected) => return Ok(()),
+                    Err(mpsc::TryRecvError::Empty) => {
+                        out.flush()?;
+                        match done_rx.recv() {
+                            Ok(done) => done,
+                            Err(_) => return Ok(()),
+                        }
+                    }
+                };
                 waiting.insert(index, answered?);
                 while let Some((bytes, ok)) = waiting.remove(&next) {
                     out.write_all(&bytes)?;
@@ -180,7 +202,6 @@ fn batch_parallel(
                     next += 1;
                 }
             }
-            Ok(())
         })();
         // Without the receiver the workers' sends fail, so they stop, and then the reader.
         drop(done_rx);
