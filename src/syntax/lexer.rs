@@ -1192,3 +1192,47 @@ mod tests {
         assert!(Lexer::new(r"'abc\'").next_token().is_err());
     }
 }
+/// How long lexing alone takes on the benchmark corpus: the share of `parse/corpus` that
+/// no tree design can remove. A measurement, not a check, so it is ignored by default:
+/// `cargo test --release --lib lexing_the_corpus_alone -- --ignored --nocapture`.
+#[cfg(test)]
+mod throughput {
+    use super::*;
+
+    #[test]
+    #[ignore = "a measurement; run it in release mode"]
+    fn lexing_the_corpus_alone() {
+        let text = include_str!("../../benches/data/corpus.jsonl");
+        let filters: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["filter"].as_str().unwrap().to_string()
+            })
+            .collect();
+        let bytes: usize = filters.iter().map(String::len).sum();
+        let rounds = 200;
+        let mut tokens = 0usize;
+        let start = std::time::Instant::now();
+        for _ in 0..rounds {
+            for f in &filters {
+                let mut lexer = Lexer::new(std::hint::black_box(f));
+                loop {
+                    match lexer.next_token() {
+                        Ok(Token { tok: Tok::Eof, .. }) => break,
+                        Ok(t) => tokens += usize::from(std::hint::black_box(t).span.end > 0),
+                        Err(e) => panic!("{f:?} does not lex: {e}"),
+                    }
+                }
+            }
+        }
+        let t = start.elapsed().as_secs_f64();
+        let n = (rounds * filters.len()) as f64;
+        println!(
+            "lexing alone: {:.1} tokens and {:.0} ns per filter, {:.1} MB/s",
+            tokens as f64 / n,
+            t * 1e9 / n,
+            (bytes * rounds) as f64 / t / 1e6
+        );
+    }
+}
