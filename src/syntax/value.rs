@@ -402,8 +402,6 @@ pub fn day_of_week(day: Weekday) -> i64 {
     i64::from(day.num_days_from_sunday()) + 1
 }
 
-/// The explanation line of a regex-syntax error (its first lines show the pattern and a
-/// caret, which our own renderer does better).
 /// Why a `regex()` pattern would not compile.
 #[derive(Debug, PartialEq)]
 enum RegexError {
@@ -464,6 +462,8 @@ fn hir_cost(hir: &regex_syntax::hir::Hir, cap: usize) -> usize {
     cost.saturating_add(1).min(cap)
 }
 
+/// The explanation line of a regex-syntax error (its first lines show the pattern and a
+/// caret, which our own renderer does better).
 fn regex_message(s: &str) -> String {
     let line = first_line(s);
     line.strip_prefix("error: ").unwrap_or(&line).to_string()
