@@ -1490,3 +1490,37 @@ fn conformance_verdicts() {
     );
     eprintln!("{} conformance lines agree", lines.len());
 }
+
+/// Symbols and number forms from other query languages get a hint at what to write.
+#[test]
+fn foreign_syntax_gets_a_hint() {
+    for (filter, start, hint) in [
+        (
+            "City = 'Fargo'",
+            5,
+            "comparison operators are words: Eq, Ne",
+        ),
+        ("ListPrice >= 5", 10, "comparison operators are words"),
+        ("City != 'Fargo'", 5, "comparison operators are words"),
+        ("A Eq 1 && B Eq 2", 7, "conditions are joined with And"),
+        ("A Eq 1 | B Eq 2", 7, "alternatives are joined with Or"),
+        ("A Eq 1 + 2", 7, "arithmetic operators are words: Add, Sub"),
+    ] {
+        let e = rejects(filter, ErrorKind::Syntax, start..start + 1);
+        assert!(e.message.contains(hint), "{filter:?}: {}", e.message);
+    }
+    for (filter, suggestion) in [
+        ("ListPrice Gt 1e5", "1.0e5"),
+        ("ListPrice Gt 2E-3", "2.0E-3"),
+        ("ListPrice Gt -1E05", "-1.0E05"),
+    ] {
+        let e = rejects_kind(filter, &common::options(), ErrorKind::Syntax);
+        let hint = format!("an exponent needs a decimal point, as in {suggestion}");
+        assert!(e.message.ends_with(&hint), "{filter:?}: {}", e.message);
+        // The suggestion is itself valid.
+        accepts(&format!("ListPrice Gt {suggestion}"));
+    }
+    // No suggestion where the fix would not be valid either (exponents take two digits).
+    let e = rejects_kind("ListPrice Gt 1e123", &common::options(), ErrorKind::Syntax);
+    assert!(!e.message.contains("exponent"), "{}", e.message);
+}

@@ -524,6 +524,15 @@ fn unexpected_char(c: char) -> String {
             format!("unexpected '{c}': field names use the letters A-Z, a-z and digits")
         }
         c if c.is_control() => format!("unexpected control character U+{:04X}", c as u32),
+        // Symbols from other query languages: say what this one writes instead.
+        '=' | '<' | '>' | '!' => {
+            format!("unexpected '{c}': comparison operators are words: Eq, Ne, Gt, Ge, Lt, Le, Bt")
+        }
+        '&' => "unexpected '&': conditions are joined with And".into(),
+        '|' => "unexpected '|': alternatives are joined with Or".into(),
+        '+' | '*' | '/' | '%' => {
+            format!("unexpected '{c}': arithmetic operators are words: Add, Sub, Mul, Div, Mod")
+        }
         c => format!("unexpected '{c}'"),
     }
 }
@@ -778,12 +787,19 @@ fn boundary<'a>(start: &'a str, rest: &'a str, lit: Lit<'a>) -> LResult<'a, Lit<
     match rest.chars().next() {
         Some(c) if c.is_alphanumeric() || c == '.' || c == ':' || c == '_' => {
             let len = start.len() - rest.len();
+            let hint = match (&lit, exponent(rest)) {
+                (Lit::Integer(_), Some(exp)) => format!(
+                    "; an exponent needs a decimal point, as in {}.0{exp}",
+                    &start[..len]
+                ),
+                _ => String::new(),
+            };
             fail(
                 start,
                 len + c.len_utf8(),
                 ErrorKind::Syntax,
                 format!(
-                    "'{}' is not a valid value: '{}' cannot follow '{}'",
+                    "'{}' is not a valid value: '{}' cannot follow '{}'{hint}",
                     preview(&start[..len + c.len_utf8()]),
                     c,
                     preview(&start[..len])
@@ -792,6 +808,24 @@ fn boundary<'a>(start: &'a str, rest: &'a str, lit: Lit<'a>) -> LResult<'a, Lit<
         }
         _ => Ok((rest, lit)),
     }
+}
+
+/// The exponent `[Ee]-?[0-9]{1,2}` at the start of `s`, when that is all the word holds
+/// (`1e5`, `2E-3`: written without the decimal point the grammar requires).
+fn exponent(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let digits_from = if b.get(1) == Some(&b'-') { 2 } else { 1 };
+    let digits = b
+        .get(digits_from..)?
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let end = digits_from + digits;
+    let ends_word = !b
+        .get(end)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.');
+    (matches!(b.first(), Some(b'e' | b'E')) && (1..=2).contains(&digits) && ends_word)
+        .then(|| &s[..end])
 }
 
 /// `-?[0-9]+\.[0-9]+([Ee]-?[0-9]{1,2})?`.
