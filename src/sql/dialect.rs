@@ -30,9 +30,11 @@ pub trait Dialect {
     fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String;
     /// A regular-expression test of `expr` against the pattern parameter.
     fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String;
-    /// The pattern text to bind for a regular expression written in Rust's syntax.
-    fn regex_pattern(&self, pattern: &str) -> String {
-        pattern.to_string()
+    /// The pattern text to bind for a regular expression written in Rust's syntax; `Err`
+    /// names a construct this dialect cannot run.
+    fn regex_pattern(&self, pattern: &str, case_insensitive: bool) -> Result<String, String> {
+        let _ = case_insensitive;
+        Ok(pattern.to_string())
     }
     /// The zone parameter that date functions of this dialect take.
     fn zone_param(&self, zone: FixedOffset) -> Param;
@@ -138,26 +140,13 @@ impl Dialect for Postgres {
         )
     }
 
-    fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String {
-        // ICU case rules for ~* (the C collation folds ASCII only, Rust's regex folds
-        // Unicode).
-        let op = if case_insensitive { "~*" } else { "~" };
-        format!("({expr} COLLATE \"und-x-icu\") {op} {pattern}")
+    fn regex(&self, expr: &str, pattern: &str, _case_insensitive: bool) -> String {
+        // The pattern is translated with its case-insensitivity spelled out (see `are`).
+        format!("({expr}) ~ {pattern}")
     }
 
-    fn regex_pattern(&self, pattern: &str) -> String {
-        // ARE option p: `.` and negated brackets do not match a newline while ^ and $ still
-        // anchor at the ends of the text, as in Rust's default. Leading Rust flags (?i)
-        // merge into the ARE options, which must come first.
-        match pattern.strip_prefix("(?") {
-            Some(rest) => match rest.split_once(')') {
-                Some((flags, body)) if !flags.is_empty() && flags.chars().all(|c| c == 'i') => {
-                    format!("(?p{flags}){body}")
-                }
-                _ => format!("(?p){pattern}"),
-            },
-            None => format!("(?p){pattern}"),
-        }
+    fn regex_pattern(&self, pattern: &str, case_insensitive: bool) -> Result<String, String> {
+        super::are::to_are(pattern, case_insensitive)
     }
 
     fn zone_param(&self, zone: FixedOffset) -> Param {

@@ -15,6 +15,7 @@
 //! assert!(query.condition.contains("$1"));
 //! ```
 
+mod are;
 pub mod dialect;
 pub mod layout;
 pub mod load;
@@ -480,7 +481,17 @@ impl<'c> Compiler<'c> {
                 pattern,
                 case_insensitive,
             } => {
-                let p = self.param(Param::Text(self.dialect.regex_pattern(pattern)));
+                let translated = self
+                    .dialect
+                    .regex_pattern(pattern, *case_insensitive)
+                    .map_err(|why| {
+                        Error::new(
+                            ErrorKind::InvalidValue,
+                            span,
+                            format!("this regular expression cannot run in SQL: {why}"),
+                        )
+                    })?;
+                let p = self.param(Param::Text(translated));
                 let test = self.dialect.regex(expr, &p, *case_insensitive);
                 format!("({expr} IS NOT NULL AND {test})")
             }
