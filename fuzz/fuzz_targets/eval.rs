@@ -1,5 +1,6 @@
-//! Arbitrary filters over arbitrary records: planning and evaluation must never panic, and
-//! `Not` must be the exact complement on every record.
+//! Arbitrary filters over arbitrary records: planning, evaluation and SQL compilation (both
+//! dialects, PostgreSQL's regex translation included) must never panic, and `Not` must be
+//! the exact complement on every record.
 //!
 //! Input: the filter, a newline, then JSON records (one value per line, or anything).
 #![no_main]
@@ -9,6 +10,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::{self, builtin, Caller, Node, PlanOptions, Role, Schema, UnknownFields, UserLevel};
+use spark_filter::sql::{self, Layout, Paging};
 use spark_filter::{Clock, ParseOptions};
 
 /// One field of every type and shape, so that random filters reach every predicate.
@@ -66,6 +68,9 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let _ = plan.to_string();
+        let layout = Layout::of(schema);
+        let _ = sql::compile(&plan, &layout, &sql::Sqlite, Paging::default());
+        let _ = sql::compile(&plan, &layout, &sql::Postgres, Paging::default());
         let Ok(eval) = Evaluator::new(&plan) else {
             continue;
         };
