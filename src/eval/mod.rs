@@ -32,6 +32,7 @@ pub use record::{FieldValue, Record};
 use crate::error::{Error, ErrorKind};
 use crate::plan::phone::PhoneQuery;
 use crate::plan::{CmpOp, FieldRef, FieldType, Node, Operand, Plan, Predicate, Scalar, Test};
+use crate::syntax::value;
 use compute::Computed;
 use text::TextMatcher;
 
@@ -297,17 +298,15 @@ fn compile_test(t: &Test) -> Result<Check, Error> {
             pattern,
             case_insensitive,
         } => TestKind::Regex(
-            regex::RegexBuilder::new(pattern)
-                .case_insensitive(*case_insensitive)
-                .size_limit(crate::syntax::value::REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| {
+            value::build_regex(pattern, *case_insensitive, value::REGEX_SIZE_LIMIT).map_err(
+                |e| {
                     Error::new(
                         ErrorKind::InvalidValue,
                         t.span,
                         format!("invalid regular expression: {e}"),
                     )
-                })?,
+                },
+            )?,
         ),
         Predicate::AnyWord { patterns } => TestKind::AnyWord(TextMatcher::new(patterns)),
         Predicate::Phone { numbers } => TestKind::Phone(numbers.clone()),

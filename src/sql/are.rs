@@ -16,6 +16,8 @@
 
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look};
 
+use crate::syntax::value::pattern_hir;
+
 /// The largest repetition bound an ARE accepts (`RE_DUP_MAX`).
 const MAX_BOUND: u32 = 255;
 
@@ -32,11 +34,7 @@ fn too_long() -> String {
 /// says why there is none: a byte-oriented `(?-u)` class beyond ASCII, or a translation
 /// longer than [`MAX_ARE_BYTES`].
 pub fn to_are(pattern: &str, case_insensitive: bool) -> Result<String, String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(case_insensitive)
-        .build()
-        .parse(pattern)
-        .map_err(|e| e.to_string())?;
+    let hir = pattern_hir(pattern, case_insensitive)?;
     let mut out = String::with_capacity(pattern.len() * 2);
     write_hir(&hir, &mut out)?;
     if out.len() > MAX_ARE_BYTES {

@@ -15,7 +15,7 @@ use super::{Param, Query};
 use crate::eval::Key;
 use crate::eval::compute::{self, Computed};
 use crate::plan::Schema;
-use crate::syntax::{ArithOp, Function};
+use crate::syntax::{ArithOp, Function, value};
 
 /// Opens `sqlite://PATH` or `sqlite::memory:` and prepares the connection.
 pub fn open(url: &str) -> Result<Connection, DbError> {
@@ -41,10 +41,11 @@ pub fn prepare(conn: &Connection) -> Result<(), DbError> {
         let re = ctx.get_or_create_aux(
             0,
             |v| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
-                Ok(regex::RegexBuilder::new(v.as_str()?)
-                    .case_insensitive(ci)
-                    .size_limit(crate::syntax::value::REGEX_SIZE_LIMIT)
-                    .build()?)
+                Ok(value::build_regex(
+                    v.as_str()?,
+                    ci,
+                    value::REGEX_SIZE_LIMIT,
+                )?)
             },
         )?;
         Ok(match ctx.get_raw(1) {

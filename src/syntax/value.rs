@@ -402,6 +402,33 @@ pub fn day_of_week(day: Weekday) -> i64 {
     i64::from(day.num_days_from_sunday()) + 1
 }
 
+/// A `regex()` pattern read into the `regex` crate's high-level form, by the parser and
+/// with the settings the crate itself uses: what the size check measures and what
+/// PostgreSQL's translation writes out. `Err` is regex-syntax's message.
+pub(crate) fn pattern_hir(
+    pattern: &str,
+    case_insensitive: bool,
+) -> Result<regex_syntax::hir::Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(case_insensitive)
+        .build()
+        .parse(pattern)
+        .map_err(|e| e.to_string())
+}
+
+/// A `regex()` pattern compiled as the evaluator and SQLite run it, within `size_limit`
+/// compiled bytes.
+pub(crate) fn build_regex(
+    pattern: &str,
+    case_insensitive: bool,
+    size_limit: usize,
+) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(case_insensitive)
+        .size_limit(size_limit)
+        .build()
+}
+
 /// Why a `regex()` pattern would not compile.
 #[derive(Debug, PartialEq)]
 enum RegexError {
@@ -419,22 +446,14 @@ enum RegexError {
 /// only for patterns whose HIR is large enough that the limit might be reached.
 fn check_regex(pattern: &str, case_insensitive: bool, limit: usize) -> Result<(), RegexError> {
     let limit = limit.min(REGEX_SIZE_LIMIT);
-    let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(case_insensitive)
-        .build()
-        .parse(pattern)
-        .map_err(|e| RegexError::Syntax(e.to_string()))?;
+    let hir = pattern_hir(pattern, case_insensitive).map_err(RegexError::Syntax)?;
     // Measured: a unit of `hir_cost` compiles to at most about 128 bytes (the test
     // `hir_cost_bounds_the_compiled_size`); 1024 per unit leaves an eightfold margin.
     let surely_small = limit / 1024;
     if hir_cost(&hir, surely_small + 1) <= surely_small {
         return Ok(());
     }
-    match regex::RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .size_limit(limit)
-        .build()
-    {
+    match build_regex(pattern, case_insensitive, limit) {
         Ok(_) => Ok(()),
         Err(regex::Error::CompiledTooBig(n)) => Err(RegexError::TooBig(n)),
         Err(e) => Err(RegexError::Syntax(e.to_string())),
