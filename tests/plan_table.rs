@@ -1071,6 +1071,95 @@ fn type_mismatches_of_functions_and_multi_valued_fields() {
     fails_in(&s, &p, "-T Eq 1", ErrorKind::TypeMismatch, (1, 2));
 }
 
+/// A field-side function's result compared with a value of another type: the parser
+/// accepts it, as the reference does (SPEC 3), and the planner, which knows the field's type
+/// and the function's result type, rejects it with the caret on the value, so nothing
+/// meaningless reaches SQL or the evaluator.
+#[test]
+fn field_side_results_are_checked_by_the_planner() {
+    let s = TempSchema::new("results", TYPES_JSON).load();
+    let p = private();
+    for (filter, value, message) in [
+        (
+            "length(C) Eq 'a'",
+            "'a'",
+            "the result of length() is integer",
+        ),
+        ("length(C) Ne ''", "''", "the result of length() is integer"),
+        (
+            "tolower(C) Eq 5",
+            "5",
+            "the result of tolower() is character",
+        ),
+        (
+            "tolower(C) Eq 1,2",
+            "1",
+            "the result of tolower() is character",
+        ),
+        (
+            "substring(C, 1, 2) Ne -15.42",
+            "-15.42",
+            "the result of substring() is character",
+        ),
+        (
+            "month(D) Le 2013-07-26",
+            "2013-07-26",
+            "the result of month() is integer",
+        ),
+        (
+            "year(DT) Eq 2013-01-01",
+            "2013-01-01",
+            "the result of year() is integer",
+        ),
+        (
+            "time(DT) Eq 2013-01-01",
+            "2013-01-01",
+            "the result of time() is time",
+        ),
+        (
+            "cast(I, 'integer') Eq 'x'",
+            "'x'",
+            "the result of cast() is integer",
+        ),
+        (
+            "cast(C, 'decimal') Eq true",
+            "true",
+            "the result of cast() is decimal",
+        ),
+    ] {
+        let e = fails_in(&s, &p, filter, ErrorKind::TypeMismatch, at(filter, value));
+        assert!(e.message.contains(message), "{filter}: {}", e.message);
+    }
+    // Ordering operators and ranges on a character result: the result's type decides.
+    fails_in(
+        &s,
+        &p,
+        "tolower(C) Gt 1",
+        ErrorKind::OperatorNotAllowed,
+        (0, 15),
+    );
+    fails_in(
+        &s,
+        &p,
+        "tolower(C) Bt 1,2",
+        ErrorKind::OperatorNotAllowed,
+        (0, 17),
+    );
+    // What does match plans.
+    plans_in(&s, &p, "length(C) Gt 3");
+    plans_in(&s, &p, "month(D) Le 7");
+    plans_in(&s, &p, "cast(C, 'integer') Eq 5");
+    plans_in(&s, &p, "tolower(C) Eq 'x'");
+    // On a built-in schema, the seed's field types decide.
+    fails(
+        "accounts",
+        &p,
+        "UserType Eq 'Member' And tolower(LastName) Eq 5",
+        ErrorKind::TypeMismatch,
+        (46, 47),
+    );
+}
+
 #[test]
 fn type_mismatches_on_custom_types() {
     let s = TempSchema::new("types", TYPES_JSON).load();

@@ -896,6 +896,7 @@ impl<'p> Planner<'p> {
     fn mismatch(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) {
         let what = match &typed.operand {
             Operand::Field(f) => f.name.clone(),
+            Operand::Call { function, .. } => format!("the result of {}()", function.name()),
             _ => "the left side".to_string(),
         };
         self.errors.push(Error::new(

@@ -265,6 +265,7 @@ impl<'a> Lexer<'a> {
             while end < bytes.len() && is(bytes[end], ALNUM) {
                 end += 1;
             }
+            end = start + literal_word_len(&self.src[start..end]);
             match classify_word(&self.src[start..end], bytes.get(end) == Some(&b'(')) {
                 Word::Lit(lit) => self.literal(lit),
                 Word::Tok(Tok::Function) => {
@@ -579,13 +580,34 @@ fn classify_word(w: &str, paren_follows: bool) -> Word {
     }
 }
 
+/// Whether `rest` starts with a keyword word (`And`, `or`, `Add`…) that ends there: a
+/// literal may run straight into one, as in the reference (`42And` is `42 And`).
+fn keyword_follows(rest: &str) -> bool {
+    let len = rest.bytes().take_while(|&b| is(b, ALNUM)).count();
+    len > 0 && keyword(&rest[..len]).is_some()
+}
+
+/// The length of the word `w` as a token: all of it, except that a boolean running into
+/// a keyword (`trueAnd`, `falseOr`) is the boolean alone, as in the reference. `NULLAnd`
+/// stays one word, a field (SPEC 1).
+#[inline]
+fn literal_word_len(w: &str) -> usize {
+    for lit in ["true", "false"] {
+        if w.len() > lit.len() && w.starts_with(lit) && keyword(&w[lit.len()..]).is_some() {
+            return lit.len();
+        }
+    }
+    w.len()
+}
+
 /// `[A-Za-z][A-Za-z0-9]*`, then classified by [`classify_word`].
 fn word(input: &str) -> LResult<'_, Word> {
-    let (rest, w) = recognize((
+    let (_, w) = recognize((
         take_while_m_n(1, 1, |c: char| c.is_ascii_alphabetic()),
         take_while(|c: char| c.is_ascii_alphanumeric()),
     ))
     .parse(input)?;
+    let (w, rest) = input.split_at(literal_word_len(w));
     let word = classify_word(w, rest.starts_with('('));
     let rest = match word {
         Word::Tok(Tok::Function) => &rest[1..],
@@ -782,8 +804,12 @@ pub(crate) fn temporal(s: &str) -> Option<Lit<'_>> {
     }
 }
 
-/// A number must not run into a letter, digit or `.`: `10And`, `1.2.3`.
+/// A number must not run into a letter, digit or `.` (`10Foo`, `1.2.3`), except a keyword
+/// (`10And` is `10 And`, as in the reference).
 fn boundary<'a>(start: &'a str, rest: &'a str, lit: Lit<'a>) -> LResult<'a, Lit<'a>> {
+    if keyword_follows(rest) {
+        return Ok((rest, lit));
+    }
     match rest.chars().next() {
         Some(c) if c.is_alphanumeric() || c == '.' || c == ':' || c == '_' => {
             let len = start.len() - rest.len();

@@ -469,7 +469,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         } else {
             self.condition(t)?
         };
-        check_comparison(&lhs, op, t.span, &rhs)?;
+        check_comparison(op, t.span, &rhs)?;
         let span = lhs.term.span.to(rhs_span(&rhs));
         Ok(Expr {
             kind: ExprKind::Comparison(Box::new(Comparison {
@@ -1106,7 +1106,7 @@ fn literal_value(lit: Lit<'_>) -> (Literal<'_>, Value<'_>) {
 }
 
 /// Operator and type rules of SPEC section 3 that need no schema.
-fn check_comparison(lhs: &Typed<'_>, op: Op, op_span: Span, rhs: &Rhs<'_>) -> PResult<()> {
+fn check_comparison(op: Op, op_span: Span, rhs: &Rhs<'_>) -> PResult<()> {
     let value_type = match rhs {
         Rhs::Single { value } => value.value.value_type(),
         Rhs::List { items } => {
@@ -1164,19 +1164,9 @@ fn check_comparison(lhs: &Typed<'_>, op: Op, op_span: Span, rhs: &Rhs<'_>) -> PR
             ),
         ));
     }
-    if let Some(field_type) = lhs.static_type() {
-        if !comparable(field_type, value_type) {
-            return Err(Error::new(
-                ErrorKind::TypeMismatch,
-                lhs.term.span.to(rhs_span(rhs)),
-                format!(
-                    "cannot compare {} with {}",
-                    field_type.as_str(),
-                    value_type.as_str()
-                ),
-            ));
-        }
-    }
+    // The field side's result type is not compared with the value here: the reference
+    // accepts `tolower(City) Eq 5`, and the planner, which knows the field's declared type,
+    // rejects what cannot match (SPEC 3).
     Ok(())
 }
 
@@ -1212,18 +1202,6 @@ fn unify<'c, 'a: 'c>(
         })?;
     }
     Ok(ty)
-}
-
-/// Whether a field-side term of a known type can be compared with a value type.
-fn comparable(field: ValueType, value: ValueType) -> bool {
-    use ValueType::*;
-    match (field, value) {
-        (_, Null) => true,
-        (a, b) if a.is_numeric() && b.is_numeric() => true,
-        (Date | DateTime, Date | DateTime) => true,
-        (Character, Character | Pattern | CharRange) => true,
-        (a, b) => a == b,
-    }
 }
 
 fn misplaced_not(after: After) -> String {
