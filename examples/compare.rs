@@ -13,10 +13,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use spark_filter::Clock;
 use spark_filter::eval::Evaluator;
-use spark_filter::plan::{self, PlanOptions, builtin};
+use spark_filter::plan::{self, Caller, PlanOptions, Role, builtin};
 use spark_filter::sql::{self, Layout, Paging, Sqlite};
-use spark_filter::{Clock, ParseOptions};
 
 /// Repetitions per engine and case; the median is reported.
 const RUNS: usize = 7;
@@ -172,10 +172,8 @@ fn profile(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let plan = plan::check(
         case.filter,
         &schema,
-        &ParseOptions::default(),
-        &PlanOptions::default(),
-    )
-    .map_err(|e| e[0].to_string())?;
+        &PlanOptions::new(Caller::new(Role::Private)),
+    )?;
     let evaluator = Evaluator::new(&plan)?;
     let mut hits = 0;
     for _ in 0..rounds {
@@ -202,9 +200,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records = spark_filter::sample::records("accounts", n, 1)?;
     let schema = builtin::builtin("accounts").ok_or("no accounts schema")?;
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")?;
-    let parse = ParseOptions {
+    let options = PlanOptions {
         clock: Clock::Fixed(now),
-        ..ParseOptions::default()
+        ..PlanOptions::new(Caller::new(Role::Private))
     };
 
     eprintln!("loading them into an in-memory SQLite database…");
@@ -231,8 +229,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut results = Vec::new();
     for case in cases() {
-        let plan = plan::check(case.filter, &schema, &parse, &PlanOptions::default())
-            .map_err(|e| format!("{}: {}", case.name, e[0].render(case.filter)))?;
+        let plan = plan::check(case.filter, &schema, &options)
+            .map_err(|e| format!("{}: {}", case.name, e.first().render(case.filter)))?;
         let evaluator = Evaluator::new(&plan)?;
         let query = sql::compile(&plan, &layout, &Sqlite, Paging::default())?;
 

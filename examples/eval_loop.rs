@@ -1,7 +1,7 @@
 //! Evaluates one filter over generated accounts in a loop, for profilers:
 //! `cargo run --release --example eval_loop -- FILTER [RECORDS] [ROUNDS]`.
 use spark_filter::eval::Evaluator;
-use spark_filter::plan::{self, PlanOptions, builtin};
+use spark_filter::plan::{self, Caller, PlanOptions, Role, builtin};
 
 fn main() {
     let filter = std::env::args().nth(1).expect("filter");
@@ -15,13 +15,8 @@ fn main() {
         .unwrap_or(100);
     let records = spark_filter::sample::records("accounts", n, 1).expect("records");
     let schema = builtin::builtin("accounts").expect("schema");
-    let plan = plan::check(
-        &filter,
-        &schema,
-        &Default::default(),
-        &PlanOptions::default(),
-    )
-    .expect("plan");
+    let options = PlanOptions::new(Caller::new(Role::Private));
+    let plan = plan::check(&filter, &schema, &options).expect("plan");
     let eval = Evaluator::new(&plan).expect("eval");
     let start = std::time::Instant::now();
     let mut hits = 0;

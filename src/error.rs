@@ -38,6 +38,9 @@ pub enum ErrorKind {
     LimitExceeded,
     /// The field cannot be used in `_orderby`.
     NotOrderable,
+    /// A plan compiled over the [`Layout`](crate::sql::Layout) of another schema: a mistake in
+    /// the program, not in the filter (a server answers it with HTTP 500).
+    SchemaMismatch,
 }
 
 impl ErrorKind {
@@ -54,13 +57,17 @@ impl ErrorKind {
             ErrorKind::InvalidValue => "invalid_value",
             ErrorKind::LimitExceeded => "limit_exceeded",
             ErrorKind::NotOrderable => "not_orderable",
+            ErrorKind::SchemaMismatch => "schema_mismatch",
         }
     }
 
-    /// The Spark API error code: 1041 for exceeded limits, 1040 for everything else.
+    /// The Spark API error code: 1041 for exceeded limits, 500 for a
+    /// [`SchemaMismatch`](ErrorKind::SchemaMismatch) (the server's fault; the Spark API
+    /// reports such statuses as the code), 1040 for everything else.
     pub fn code(self) -> u16 {
         match self {
             ErrorKind::LimitExceeded => 1041,
+            ErrorKind::SchemaMismatch => 500,
             _ => 1040,
         }
     }
@@ -125,5 +132,130 @@ impl Serialize for Error {
         st.serialize_field("start", &self.span.start)?;
         st.serialize_field("end", &self.span.end)?;
         st.end()
+    }
+}
+
+/// Every error found in one filter: never empty, in the order of the filter text (a parse
+/// error stops at the first; the planner reports every comparison it refuses).
+///
+/// It is an error type (`std::error::Error`, `Display` lists every message), iterates over
+/// the errors, and serializes as the JSON array of [`Error`]s.
+///
+/// ```
+/// use spark_filter::{PlanOptions, plan::{builtin, Caller, Role}};
+/// let schema = builtin::builtin("accounts").unwrap();
+/// let options = PlanOptions::new(Caller::new(Role::Private));
+/// let filter = "UserType Eq 'Member' And Nmae Eq 'x' And Cty Eq 'y'";
+/// let errors = spark_filter::check(filter, &schema, &options).unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// assert_eq!(errors.first().code(), 1040);
+/// assert!(errors.iter().all(|e| e.kind == spark_filter::ErrorKind::UnknownField));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Errors {
+    /// Never empty.
+    all: Vec<Error>,
+}
+
+impl Errors {
+    /// The errors of a list; `None` when it is empty.
+    pub fn from_vec(errors: Vec<Error>) -> Option<Errors> {
+        (!errors.is_empty()).then_some(Errors { all: errors })
+    }
+
+    /// The first error (by position in the filter text).
+    pub fn first(&self) -> &Error {
+        &self.all[0]
+    }
+
+    /// How many errors (at least one).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    /// The errors in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
+        self.all.iter()
+    }
+
+    /// The errors as a slice.
+    pub fn as_slice(&self) -> &[Error] {
+        &self.all
+    }
+
+    /// The errors as a list.
+    pub fn into_vec(self) -> Vec<Error> {
+        self.all
+    }
+
+    /// Appends `other`'s errors (for a caller that checks several inputs).
+    pub fn extend(&mut self, other: Errors) {
+        self.all.extend(other.all);
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(error: Error) -> Errors {
+        Errors { all: vec![error] }
+    }
+}
+
+impl From<Errors> for Vec<Error> {
+    fn from(errors: Errors) -> Vec<Error> {
+        errors.all
+    }
+}
+
+impl IntoIterator for Errors {
+    type Item = Error;
+    type IntoIter = std::vec::IntoIter<Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.all.into_iter()
+    }
+}
+
+impl<'e> IntoIterator for &'e Errors {
+    type Item = &'e Error;
+    type IntoIter = std::slice::Iter<'e, Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.all.iter()
+    }
+}
+
+impl std::ops::Index<usize> for Errors {
+    type Output = Error;
+
+    fn index(&self, i: usize) -> &Error {
+        &self.all[i]
+    }
+}
+
+impl fmt::Display for Errors {
+    /// One error: its message and span. Several: a count, then each on its own line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let [only] = self.all.as_slice() {
+            return write!(f, "{only}");
+        }
+        write!(f, "{} errors:", self.len())?;
+        for (i, e) in self.iter().enumerate() {
+            write!(f, "\n  {}. {e}", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.first())
+    }
+}
+
+impl Serialize for Errors {
+    /// The JSON array of the errors, as `Vec<Error>` serializes.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
     }
 }

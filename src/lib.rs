@@ -19,5 +19,16 @@ pub mod sample;
 pub mod sql;
 pub mod syntax;
 
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, Errors};
+pub use plan::{Caller, Plan, PlanOptions, Role, Schema, UnknownFields, UserLevel, check};
 pub use syntax::{Clock, Filter, Limits, ParseOptions, parse, parse_with};
+
+/// The README's examples, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The schema guide's examples, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/schemas.md")]
+pub struct SchemaDocDoctests;

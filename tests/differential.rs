@@ -38,7 +38,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde_json::{Value, json};
-use spark_filter::plan::{Caller, PlanOptions, Schema, builtin};
+use spark_filter::plan::{Caller, PlanOptions, Role, Schema, builtin};
 use support::{Db, Outcome, Rng, escape, quote, wildcard};
 
 /// A disagreement that is known and waiting for a fix in the engine (src/ is not this test's
@@ -2511,7 +2511,7 @@ fn custom_run(
         fields,
         zone,
     };
-    let options = support::plan_options(Caller::default(), zone);
+    let options = support::plan_options(Caller::new(Role::Private), zone);
     let mut targeted_tally = Tally::default();
     {
         let mut run = Run {
@@ -2604,7 +2604,7 @@ fn odd_numbers_load_and_agree() {
         "Price Eq 9007199254740992.0",
     ];
     let label = "odd_numbers_load_and_agree";
-    let options = support::plan_options(Caller::default(), support::zone(0));
+    let options = support::plan_options(Caller::new(Role::Private), support::zone(0));
     // SQLite and the evaluator always; PostgreSQL when its load succeeds.
     let mut db = Db::load(schema.clone(), records.clone(), support::zone(0), None);
     let mut pg_db = support::pg_schema(label, "diff_odd_numbers").and_then(|mut pg| {

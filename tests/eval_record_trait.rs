@@ -2,9 +2,8 @@
 //! for the struct as for its JSON form (docs/records.md), for every filter.
 
 use serde_json::{Value, json};
-use spark_filter::ParseOptions;
 use spark_filter::eval::{Evaluator, FieldValue, Record};
-use spark_filter::plan::{self, Caller, FieldRef, PlanOptions, UserLevel};
+use spark_filter::plan::{self, Caller, FieldRef, PlanOptions, Role, UserLevel};
 
 /// An account as a Rust program might hold it.
 struct Account {
@@ -187,18 +186,14 @@ fn caller() -> Caller {
     Caller {
         privileged: true,
         user_level: UserLevel::Mls,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     }
 }
 
 fn evaluator(filter: &str) -> Evaluator {
     let schema = plan::builtin::builtin("accounts").unwrap();
-    let options = PlanOptions {
-        caller: caller(),
-        ..PlanOptions::default()
-    };
-    let plan = plan::check(filter, &schema, &ParseOptions::default(), &options)
-        .unwrap_or_else(|e| panic!("{filter}: {e:?}"));
+    let options = PlanOptions::new(caller());
+    let plan = plan::check(filter, &schema, &options).unwrap_or_else(|e| panic!("{filter}: {e:?}"));
     Evaluator::new(&plan).unwrap()
 }
 

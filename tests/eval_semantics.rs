@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use chrono::FixedOffset;
 use serde_json::{Value, json};
 use spark_filter::eval::Evaluator;
-use spark_filter::plan::{self, Caller, Plan, PlanOptions, Schema, UnknownFields};
+use spark_filter::plan::{self, Caller, Plan, PlanOptions, Role, Schema, UnknownFields};
 use spark_filter::{Clock, Error, Limits, ParseOptions};
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -34,9 +34,11 @@ fn parse_options() -> ParseOptions {
 }
 
 fn plan_options() -> PlanOptions {
+    let parse = parse_options();
     PlanOptions {
-        clock: clock(),
-        ..PlanOptions::default()
+        clock: parse.clock,
+        limits: parse.limits,
+        ..PlanOptions::new(Caller::new(Role::Private))
     }
 }
 
@@ -120,7 +122,7 @@ impl Ctx {
 
     #[track_caller]
     fn try_plan(&self, filter: &str) -> Result<Plan, Vec<Error>> {
-        plan::check(filter, &self.schema, &parse_options(), &self.options)
+        plan::check(filter, &self.schema, &self.options).map_err(Vec::from)
     }
 
     #[track_caller]
@@ -939,8 +941,7 @@ fn name_rule_is_accounts_only() {
         schema: plan::builtin::builtin("accounts-legacy").unwrap(),
         options: PlanOptions {
             caller: Caller {
-                role: spark_filter::plan::Role::Idx,
-                ..Caller::default()
+                ..Caller::new(Role::Idx)
             },
             ..plan_options()
         },
@@ -1069,7 +1070,7 @@ fn visibility() -> Vec<Value> {
 fn privileged() -> Caller {
     Caller {
         privileged: true,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     }
 }
 
@@ -1132,7 +1133,7 @@ fn constraining_visible_removes_the_implicit_condition() {
     // Replication keys may too.
     let replication = Ctx::new(accounts()).with_caller(Caller {
         replication: true,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     });
     replication.yields_only(
         "UserType Eq 'Member' And (Visible Eq true Or Visible Eq false)",

@@ -5,8 +5,8 @@
 use std::process::Command;
 
 use serde_json::{Value, json};
-use spark_filter::plan::{self, PlanOptions, builtin};
-use spark_filter::{Clock, Limits, ParseOptions};
+use spark_filter::Clock;
+use spark_filter::plan::{self, Caller, PlanOptions, Role, builtin};
 
 const NOW: &str = "2026-11-22T12:00:00Z";
 
@@ -92,18 +92,16 @@ fn a_valid_filter_prints_its_plan() {
 #[test]
 fn the_cli_prints_what_the_library_plans() {
     let schema = builtin::builtin("accounts").unwrap();
-    let parse = ParseOptions {
+    let options = PlanOptions {
         clock: Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).unwrap()),
-        limits: Limits::default(),
+        ..PlanOptions::new(Caller::new(Role::Private))
     };
     for filter in [
         "UserType Eq 'Member' And (Name Eq 'john*','tim*' Or \"Phones\".\"Number\" Eq '1 5555555555 x555')",
         "UserType Eq 'Office','Member' And LastName Ne 'Sm*' And Tags Eq 'Agent'",
         "(UserType Eq 'Mls' And \"Team\".\"Owner\" Eq false)",
     ] {
-        let expected = plan::check(filter, &schema, &parse, &PlanOptions::default())
-            .unwrap()
-            .to_string();
+        let expected = plan::check(filter, &schema, &options).unwrap().to_string();
         let out = ok(&["--schema", "accounts", "--now", NOW, filter]);
         assert_eq!(out, format!("{expected}\n"), "{filter}");
     }

@@ -22,8 +22,8 @@ use std::fmt::Write;
 use std::fs;
 use std::path::Path;
 
-use spark_filter::plan::{self, Caller, PlanOptions, Role, UnknownFields, UserLevel, builtin};
-use spark_filter::{Clock, Error, Limits, ParseOptions};
+use spark_filter::plan::{self, Caller, PlanOptions, Role, UnknownFields, builtin};
+use spark_filter::{Clock, Error};
 
 const NOW: &str = "2026-11-22T12:00:00Z";
 
@@ -56,29 +56,20 @@ fn read(path: &Path) -> Fixture {
         None => (String::new(), text.as_str()),
     };
     let filter = body.strip_suffix('\n').unwrap_or(body).to_string();
-    let mut caller = Caller::default();
+    let mut caller = Caller::new(Role::Private);
     let mut unknown_fields = UnknownFields::Error;
     let mut orderby = None;
     for word in header.split_whitespace() {
         match word.split_once('=') {
             Some(("role", r)) => {
-                caller.role = match r {
-                    "idx" => Role::Idx,
-                    "public" => Role::Public,
-                    "vow" => Role::Vow,
-                    "portal" => Role::Portal,
-                    "private" => Role::Private,
-                    other => panic!("{}: unknown role {other}", path.display()),
-                }
+                caller.role = r
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             }
             Some(("user-level", l)) => {
-                caller.user_level = match l {
-                    "member" => UserLevel::Member,
-                    "office" => UserLevel::Office,
-                    "company" => UserLevel::Company,
-                    "mls" => UserLevel::Mls,
-                    other => panic!("{}: unknown user level {other}", path.display()),
-                }
+                caller.user_level = l
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             }
             Some(("orderby", o)) => orderby = Some(o.to_string()),
             None if word == "privileged" => caller.privileged = true,
@@ -90,10 +81,9 @@ fn read(path: &Path) -> Fixture {
     Fixture {
         schema,
         options: PlanOptions {
-            caller,
             unknown_fields,
             clock: clock(),
-            ..PlanOptions::default()
+            ..PlanOptions::new(caller)
         },
         orderby,
         header,
@@ -133,11 +123,7 @@ fn fixtures() {
         let f = read(path);
         let schema = builtin::builtin(&f.schema)
             .unwrap_or_else(|| panic!("{}: no built-in schema {}", path.display(), f.schema));
-        let parse = ParseOptions {
-            clock: clock(),
-            limits: Limits::default(),
-        };
-        let planned = plan::check(&f.filter, &schema, &parse, &f.options);
+        let planned = plan::check(&f.filter, &schema, &f.options);
         let order = f
             .orderby
             .as_deref()

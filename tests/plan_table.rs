@@ -16,7 +16,7 @@ use spark_filter::plan::{
     self, Caller, CmpOp, Node, Operand, Plan, PlanOptions, Predicate, Role, Scalar, UnknownFields,
     UserLevel, builtin,
 };
-use spark_filter::{Clock, Error, ErrorKind, Limits, ParseOptions};
+use spark_filter::{Clock, Error, ErrorKind};
 
 // ---- options ------------------------------------------------------------------------------
 
@@ -26,35 +26,24 @@ const NOW: &str = "2026-11-22T12:00:00Z";
 /// The prefix that satisfies the accounts service's required `UserType` (25 bytes).
 const M: &str = "UserType Eq 'Member' And ";
 
-fn parse_options() -> ParseOptions {
-    ParseOptions {
-        clock: clock(),
-        limits: Limits::default(),
-    }
-}
-
 fn clock() -> Clock {
     Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).unwrap())
 }
 
 fn with_caller(caller: Caller) -> PlanOptions {
     PlanOptions {
-        caller,
         clock: clock(),
-        ..PlanOptions::default()
+        ..PlanOptions::new(caller)
     }
 }
 
 fn role(role: Role) -> PlanOptions {
-    with_caller(Caller {
-        role,
-        ..Caller::default()
-    })
+    with_caller(Caller::new(role))
 }
 
 /// The default caller: a Private key, not privileged, member level.
 fn private() -> PlanOptions {
-    with_caller(Caller::default())
+    with_caller(Caller::new(Role::Private))
 }
 
 fn idx() -> PlanOptions {
@@ -64,21 +53,21 @@ fn idx() -> PlanOptions {
 fn privileged() -> PlanOptions {
     with_caller(Caller {
         privileged: true,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     })
 }
 
 fn replication() -> PlanOptions {
     with_caller(Caller {
         replication: true,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     })
 }
 
 fn level(user_level: UserLevel) -> PlanOptions {
     with_caller(Caller {
         user_level,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     })
 }
 
@@ -99,7 +88,7 @@ fn schema(name: &str) -> plan::Schema {
 }
 
 fn check(name: &str, options: &PlanOptions, filter: &str) -> Result<Plan, Vec<Error>> {
-    plan::check(filter, &schema(name), &parse_options(), options)
+    plan::check(filter, &schema(name), options).map_err(Vec::from)
 }
 
 fn rendered(errors: &[Error], filter: &str) -> String {
@@ -250,7 +239,7 @@ const TYPES_JSON: &str = r#"{"name":"types","fields":[
 
 #[track_caller]
 fn plans_in(schema: &plan::Schema, options: &PlanOptions, filter: &str) -> String {
-    match plan::check(filter, schema, &parse_options(), options) {
+    match plan::check(filter, schema, options).map_err(Vec::from) {
         Ok(p) => p.to_string(),
         Err(es) => panic!(
             "expected {filter:?} to plan, got:\n{}",
@@ -267,7 +256,7 @@ fn fails_in(
     kind: ErrorKind,
     span: (usize, usize),
 ) -> Error {
-    let errors = match plan::check(filter, schema, &parse_options(), options) {
+    let errors = match plan::check(filter, schema, options).map_err(Vec::from) {
         Ok(p) => panic!("expected {filter:?} to fail with {kind}, it planned: {p}"),
         Err(es) => es,
     };
@@ -375,6 +364,7 @@ fn every_searchable_field_plans() {
             privileged: true,
             replication: false,
             user_level: UserLevel::Mls,
+            user_id: None,
         });
         o.clock = clock();
         o
@@ -703,7 +693,7 @@ fn every_non_searchable_field_of_every_builtin_fails() {
             with_caller(Caller {
                 privileged: true,
                 user_level: UserLevel::Mls,
-                ..Caller::default()
+                ..Caller::new(Role::Private)
             })
         };
         let prefix = if s.fields.iter().any(|f| f.required) {
@@ -1232,7 +1222,7 @@ fn visible_needs_a_privileged_or_replication_key() {
         &with_caller(Caller {
             role: Role::Idx,
             privileged: true,
-            ..Caller::default()
+            ..Caller::new(Role::Private)
         }),
         filter,
     );
@@ -1597,23 +1587,23 @@ fn syntax_and_limit_errors_pass_through_check() {
 
 #[track_caller]
 fn orders(name: &str, text: &str) -> Vec<(String, bool)> {
-    match plan::order_by(text, &schema(name), &Default::default()) {
+    match plan::order_by(text, &schema(name), &Caller::new(Role::Private)) {
         Ok(keys) => keys
             .into_iter()
             .map(|k| (k.field.name, k.descending))
             .collect(),
         Err(es) => panic!(
             "expected {text:?} to order {name}:\n{}",
-            rendered(&es, text)
+            rendered(es.as_slice(), text)
         ),
     }
 }
 
 #[track_caller]
 fn order_fails(name: &str, text: &str, expected: &[(ErrorKind, (usize, usize))]) -> Vec<Error> {
-    let errors = match plan::order_by(text, &schema(name), &Default::default()) {
+    let errors = match plan::order_by(text, &schema(name), &Caller::new(Role::Private)) {
         Ok(keys) => panic!("expected {text:?} to fail, got {} keys", keys.len()),
-        Err(es) => es,
+        Err(es) => es.into_vec(),
     };
     let got: Vec<_> = errors
         .iter()
@@ -1668,7 +1658,7 @@ fn order_by_accepts_orderable_fields() {
     let keys = plan::order_by(
         "-LastName, FirstName",
         &schema("accounts"),
-        &Default::default(),
+        &Caller::new(Role::Private),
     )
     .unwrap();
     assert_eq!(
@@ -1741,10 +1731,10 @@ fn every_builtin_field_orderability_matches_the_order_by_check() {
         for f in &s.fields {
             // A caller who may search every field, so that only orderability decides.
             let everyone = Caller {
-                role: Role::Private,
                 privileged: true,
                 replication: true,
                 user_level: UserLevel::Mls,
+                ..Caller::new(Role::Private)
             };
             let result = plan::order_by(&f.name, &s, &everyone);
             assert_eq!(
@@ -2292,7 +2282,7 @@ fn mixed_date_datetime_range_bounds_share_a_type() {
         "DT Bt 2024-01-01,2024-02-01T00:00:00Z",
         "DT Bt 2024-01-01T00:00:00Z,2024-02-01",
     ] {
-        let plan = plan::check(filter, &s, &parse_options(), &private()).unwrap();
+        let plan = plan::check(filter, &s, &private()).unwrap();
         let t = first_test(&plan);
         let Predicate::Between { low, high } = &t.predicate else {
             panic!("{plan}")
@@ -2578,7 +2568,9 @@ fn minimal_custom_schema_from_a_file() {
     // Every role may search it (no roles listed), and T is orderable by default.
     plans_in(&s, &role(Role::Public), "T Eq true");
     assert_eq!(
-        plan::order_by("-T", &s, &Default::default()).unwrap().len(),
+        plan::order_by("-T", &s, &Caller::new(Role::Private))
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -2635,7 +2627,7 @@ fn custom_schema_rules() {
         &with_caller(Caller {
             role: Role::Idx,
             privileged: true,
-            ..Caller::default()
+            ..Caller::new(Role::Private)
         }),
         "MlsStatus Eq 'Active' And Secret Eq 'x'",
         ErrorKind::RoleForbidden,

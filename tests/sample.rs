@@ -9,10 +9,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use spark_filter::ParseOptions;
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::schema::parse_path;
-use spark_filter::plan::{self, Caller, FieldType, PlanOptions, Schema, builtin};
+use spark_filter::plan::{self, Caller, FieldType, PlanOptions, Role, Schema, builtin};
 use spark_filter::sample::{self, SERVICES};
 
 /// The bundled data files: service, file, record count (all with seed 1).
@@ -477,17 +476,9 @@ fn portal_groups_are_varied() {
 // Through the evaluator
 
 fn matching(schema_name: &str, filter: &str, caller: Caller, records: &[Value]) -> Vec<Value> {
-    let options = PlanOptions {
-        caller,
-        ..PlanOptions::default()
-    };
-    let plan = plan::check(
-        filter,
-        &schema(schema_name),
-        &ParseOptions::default(),
-        &options,
-    )
-    .unwrap_or_else(|e| panic!("{filter}: {e:?}"));
+    let options = PlanOptions::new(caller);
+    let plan = plan::check(filter, &schema(schema_name), &options)
+        .unwrap_or_else(|e| panic!("{filter}: {e:?}"));
     let eval = Evaluator::new(&plan).unwrap();
     records
         .iter()
@@ -505,7 +496,7 @@ fn name_wildcards_find_some_members_but_not_all() {
     let hits = matching(
         "accounts",
         "UserType Eq 'Member' And Name Eq 'thomas*'",
-        Caller::default(),
+        Caller::new(Role::Private),
         accounts(),
     );
     // Any word of the name starting with thomas, case-insensitively; visible members only.
@@ -540,12 +531,12 @@ fn name_wildcards_find_some_members_but_not_all() {
 fn the_implicit_visible_condition_hides_invisible_accounts() {
     let privileged = Caller {
         privileged: true,
-        ..Caller::default()
+        ..Caller::new(Role::Private)
     };
     let all = matching(
         "accounts",
         "UserType Eq 'Member'",
-        Caller::default(),
+        Caller::new(Role::Private),
         accounts(),
     );
     assert_eq!(all.len(), members().filter(|r| visible(r)).count());
@@ -570,7 +561,7 @@ fn other_searchable_fields_find_what_the_records_hold() {
         matching(
             "accounts",
             &format!("UserType Eq 'Member' And {filter}"),
-            Caller::default(),
+            Caller::new(Role::Private),
             accounts(),
         )
     };
@@ -633,7 +624,7 @@ fn portal_group_names_are_searchable() {
     let hits = matching(
         "portal-groups",
         "Name Eq 'thomas*'",
-        Caller::default(),
+        Caller::new(Role::Private),
         groups(),
     );
     assert!(

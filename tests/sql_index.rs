@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use spark_filter::plan::{Caller, PlanOptions, Schema, builtin};
+use spark_filter::plan::{Caller, PlanOptions, Role, Schema, builtin};
 use spark_filter::sql::{self, Paging};
 use support::{Db, Rng};
 
@@ -215,6 +215,6 @@ fn custom_schema_equality_range_and_prefix_use_indexes() {
     let schema = Schema::from_json(CUSTOM).expect("schema");
     let pg = support::pg_schema(label, "index_custom");
     let mut db = Db::load(schema, custom(4000), support::zone(0), pg);
-    let options = support::plan_options(Caller::default(), support::zone(0));
+    let options = support::plan_options(Caller::new(Role::Private), support::zone(0));
     check(label, &mut db, &options, CUSTOM_CASES);
 }

@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::{self, builtin, Caller, Node, PlanOptions, Role, Schema, UnknownFields, UserLevel};
 use spark_filter::sql::{self, Layout, Paging};
-use spark_filter::{Clock, ParseOptions};
+use spark_filter::Clock;
 
 /// One field of every type and shape, so that random filters reach every predicate.
 const TYPES: &str = r#"{"name":"t","fields":[
@@ -49,22 +49,18 @@ fuzz_target!(|data: &[u8]| {
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let parse = ParseOptions {
-        clock: Clock::Fixed(chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap()),
-        ..ParseOptions::default()
-    };
     let options = PlanOptions {
-        caller: Caller {
-            role: Role::Private,
+        unknown_fields: UnknownFields::Drop,
+        clock: Clock::Fixed(chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap()),
+        ..PlanOptions::new(Caller {
             privileged: true,
             replication: true,
             user_level: UserLevel::Mls,
-        },
-        unknown_fields: UnknownFields::Drop,
-        ..PlanOptions::default()
+            ..Caller::new(Role::Private)
+        })
     };
     for schema in schemas() {
-        let Ok(plan) = plan::check(filter, schema, &parse, &options) else {
+        let Ok(plan) = plan::check(filter, schema, &options) else {
             continue;
         };
         let _ = plan.to_string();

@@ -77,15 +77,15 @@ impl PlanArgs {
     /// The planner options these flags describe.
     pub fn options(&self) -> PlanOptions {
         let parse = self.syntax.options();
+        let role = match self.role {
+            RoleArg::Idx => Role::Idx,
+            RoleArg::Public => Role::Public,
+            RoleArg::Vow => Role::Vow,
+            RoleArg::Portal => Role::Portal,
+            RoleArg::Private => Role::Private,
+        };
         PlanOptions {
             caller: Caller {
-                role: match self.role {
-                    RoleArg::Idx => Role::Idx,
-                    RoleArg::Public => Role::Public,
-                    RoleArg::Vow => Role::Vow,
-                    RoleArg::Portal => Role::Portal,
-                    RoleArg::Private => Role::Private,
-                },
                 privileged: self.privileged,
                 replication: self.replication,
                 user_level: match self.user_level {
@@ -94,6 +94,7 @@ impl PlanArgs {
                     LevelArg::Company => UserLevel::Company,
                     LevelArg::Mls => UserLevel::Mls,
                 },
+                ..Caller::new(role)
             },
             unknown_fields: match self.unknown_fields {
                 PolicyArg::Error => UnknownFields::Error,
@@ -103,6 +104,7 @@ impl PlanArgs {
                 .zone
                 .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC")),
             clock: parse.clock,
+            limits: parse.limits,
         }
     }
 
@@ -110,10 +112,9 @@ impl PlanArgs {
     /// paired with the text its span points into.
     pub fn plan(&self, filter: &str) -> Result<Planned, Box<dyn std::error::Error>> {
         let schema = builtin::resolve(&self.schema)?;
-        let parse = self.syntax.options();
         let options = self.options();
         let mut errors: Vec<(Error, String)> = Vec::new();
-        let planned = plan::check(filter, &schema, &parse, &options)
+        let planned = plan::check(filter, &schema, &options)
             .map_err(|es| errors.extend(es.into_iter().map(|e| (e, filter.to_string()))));
         let order = match &self.orderby {
             Some(text) => plan::order_by(text, &schema, &options.caller)

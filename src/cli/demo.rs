@@ -8,7 +8,6 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use spark_filter::ParseOptions;
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::{self, Caller, PlanOptions, Role, UserLevel, builtin};
 use spark_filter::sql::{self, Layout, Paging, Sqlite};
@@ -46,19 +45,15 @@ pub fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64() * 1000.0
     )?;
     // A privileged MLS-level key, so that every field of the schema may be searched.
-    let options = PlanOptions {
-        caller: Caller {
-            role: Role::Private,
-            privileged: true,
-            replication: false,
-            user_level: UserLevel::Mls,
-        },
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::new(Caller {
+        privileged: true,
+        user_level: UserLevel::Mls,
+        ..Caller::new(Role::Private)
+    });
     let layout = Layout::of(&schema);
     let mut all_agree = true;
     for filter in FILTERS {
-        let plan = match plan::check(filter, &schema, &ParseOptions::default(), &options) {
+        let plan = match plan::check(filter, &schema, &options) {
             Ok(p) => p,
             Err(errors) => {
                 for e in errors {
@@ -115,12 +110,9 @@ pub fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
         "UserType Eq 'Member' And Name Eq 'x' And Not Tags Eq 'Agent'",
         "Name Eq 'thomas*'",
     ] {
-        if let Err(errors) = plan::check(
-            bad,
-            &schema,
-            &ParseOptions::default(),
-            &PlanOptions::default(),
-        ) {
+        if let Err(errors) =
+            plan::check(bad, &schema, &PlanOptions::new(Caller::new(Role::Private)))
+        {
             for e in errors {
                 writeln!(out, "{}\n", e.render(bad))?;
             }

@@ -8,10 +8,11 @@
 //! functions that build text, such as `concat`, do allocate.)
 //!
 //! ```
-//! use spark_filter::{eval::Evaluator, plan::{self, builtin, PlanOptions}, ParseOptions};
+//! use spark_filter::{eval::Evaluator, plan::{builtin, Caller, PlanOptions, Role}};
 //! let schema = builtin::builtin("accounts").unwrap();
-//! let plan = plan::check("UserType Eq 'Member' And Name Eq 'thomas*'", &schema,
-//!     &ParseOptions::default(), &PlanOptions::default()).unwrap();
+//! let options = PlanOptions::new(Caller::new(Role::Private));
+//! let plan = spark_filter::check("UserType Eq 'Member' And Name Eq 'thomas*'", &schema, &options)
+//!     .unwrap();
 //! let eval = Evaluator::new(&plan).unwrap();
 //! let record = serde_json::json!({"UserType": "Member", "Name": "Carl Thomason",
 //!     "Settings": {"Visible": true}});

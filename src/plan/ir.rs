@@ -78,8 +78,9 @@ pub enum Node {
     Test(Box<Test>),
 }
 
-/// One test: an operand and a predicate on it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One test: an operand and a predicate on it. Equality leaves the span out, as the syntax
+/// tree's does, so plans of differently spaced filters compare equal.
+#[derive(Clone, Debug, Serialize)]
 pub struct Test {
     /// The field side.
     pub operand: Operand,
@@ -92,6 +93,22 @@ pub struct Test {
     pub span: Span,
     /// Added by a schema rule rather than written (`Visible Eq true`).
     pub implicit: bool,
+}
+
+impl PartialEq for Test {
+    fn eq(&self, other: &Self) -> bool {
+        let Test {
+            operand,
+            predicate,
+            fold_case,
+            span: _,
+            implicit,
+        } = self;
+        *operand == other.operand
+            && *predicate == other.predicate
+            && *fold_case == other.fold_case
+            && *implicit == other.implicit
+    }
 }
 
 /// A resolved field.
@@ -308,8 +325,8 @@ pub enum Predicate {
     },
 }
 
-/// An `_orderby` key.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// An `_orderby` key. Equality leaves the span out.
+#[derive(Clone, Debug, Serialize)]
 pub struct OrderKey {
     /// The field.
     pub field: FieldRef,
@@ -317,6 +334,17 @@ pub struct OrderKey {
     pub descending: bool,
     /// Where it is in the `_orderby` text.
     pub span: Span,
+}
+
+impl PartialEq for OrderKey {
+    fn eq(&self, other: &Self) -> bool {
+        let OrderKey {
+            field,
+            descending,
+            span: _,
+        } = self;
+        *field == other.field && *descending == other.descending
+    }
 }
 
 /// A condition removed by the `drop` policy.

@@ -2,15 +2,12 @@
 //! typed IR that the SQL compiler and the evaluator consume.
 //!
 //! ```
-//! use spark_filter::plan::{self, builtin, PlanOptions};
+//! use spark_filter::plan::{self, builtin, Caller, PlanOptions, Role};
 //! let schema = builtin::builtin("accounts").unwrap();
-//! let plan = plan::check(
-//!     "UserType Eq 'Member' And Name Eq 'thomas*'",
-//!     &schema,
-//!     &spark_filter::ParseOptions::default(),
-//!     &PlanOptions::default(),
-//! ).unwrap();
+//! let options = PlanOptions::new(Caller::new(Role::Idx));
+//! let plan = plan::check("UserType Eq 'Member' And Name Eq 'thomas*'", &schema, &options)?;
 //! assert!(plan.to_string().contains("HasWordMatching"));
+//! # Ok::<(), spark_filter::Errors>(())
 //! ```
 
 pub mod builtin;
@@ -24,19 +21,32 @@ pub use ir::*;
 pub use planner::{PlanOptions, UnknownFields, order_by, plan};
 pub use schema::{
     Access, Caller, FieldDef, FieldType, KeyGrant, PathStep, Role, Rule, Schema, SchemaError,
-    UserLevel,
+    UnknownName, UserLevel,
 };
 
-use crate::error::Error;
-use crate::syntax::ParseOptions;
+pub use crate::error::Errors;
 
-/// Parses and plans in one step. Parse errors come back as a one-element list.
-pub fn check(
-    filter: &str,
-    schema: &Schema,
-    parse: &ParseOptions,
-    options: &PlanOptions,
-) -> Result<Plan, Vec<Error>> {
-    let tree = crate::syntax::parse_with(filter, parse).map_err(|e| vec![e])?;
+/// Parses and plans a filter in one step, with one options value (one clock, one set of
+/// limits): the plan, or every error found. A parse error stops at the first; the planner
+/// reports every comparison it refuses. Also at the crate root: `spark_filter::check`.
+///
+/// ```
+/// use spark_filter::plan::{self, builtin, Caller, PlanOptions, Role};
+/// let schema = builtin::builtin("accounts").unwrap();
+/// let options = PlanOptions::new(Caller::new(Role::Public));
+/// let errors = plan::check("City Eq 'Fargo' And", &schema, &options).unwrap_err();
+/// assert_eq!((errors.len(), errors.first().code()), (1, 1040));
+/// ```
+pub fn check(filter: &str, schema: &Schema, options: &PlanOptions) -> Result<Plan, Errors> {
+    if options.clock == crate::Clock::System {
+        // Read the system clock once for both steps: every relative date in the filter, on
+        // either side of an operator, sees the same instant.
+        let pinned = PlanOptions {
+            clock: crate::Clock::Fixed(options.clock.now()),
+            ..options.clone()
+        };
+        return check(filter, schema, &pinned);
+    }
+    let tree = crate::syntax::parse_with(filter, &options.parse_options())?;
     plan(&tree, filter, schema, options)
 }

@@ -13,11 +13,11 @@ use super::ir::*;
 use super::phone::{PHONE_FORMS, PhoneQuery};
 use super::schema::{Caller, FieldDef, FieldType, Rule, Schema};
 use super::text::{fold_case, fold_if, pattern_of};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Errors};
 use crate::syntax::functions::{Returns, cast_target};
 use crate::syntax::{
-    self, Clock, Comparison, DateTime, Expr, ExprKind, Field, Filter, Function, MatchKind, Op, Rhs,
-    Span, Term, TermKind, Value, ValueType,
+    self, Clock, Comparison, DateTime, Expr, ExprKind, Field, Filter, Function, Limits, MatchKind,
+    Op, ParseOptions, Rhs, Span, Term, TermKind, Value, ValueType,
 };
 
 /// What to do with conditions on fields the schema does not know.
@@ -31,7 +31,24 @@ pub enum UnknownFields {
     Drop,
 }
 
-/// How to plan.
+/// How to check a filter: who is asking, the unknown-field policy, the zone, the clock and
+/// the parse limits. One value serves both steps, so the parser and the planner always read
+/// the same clock.
+///
+/// There is no `Default`: the caller is always explicit (SPEC 9). [`PlanOptions::new`] takes
+/// it and fills the rest with the Spark defaults (unknown fields are errors, UTC, the system
+/// clock, [`Limits::default`]).
+///
+/// ```
+/// use spark_filter::{Clock, PlanOptions, plan::{Caller, Role, UnknownFields}};
+/// let now = "2026-11-22T12:00:00Z".parse().unwrap();
+/// let options = PlanOptions {
+///     unknown_fields: UnknownFields::Drop,
+///     clock: Clock::Fixed(now),
+///     ..PlanOptions::new(Caller::new(Role::Idx))
+/// };
+/// assert_eq!(options.parse_options().clock, options.clock);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanOptions {
     /// Who is searching.
@@ -40,28 +57,44 @@ pub struct PlanOptions {
     pub unknown_fields: UnknownFields,
     /// The zone of datetimes written without one (default UTC).
     pub zone: FixedOffset,
-    /// The clock for constant arguments of field-side calls (the parser's clock).
+    /// The clock that `now()`, `days()` and friends read, on both sides of an operator.
     pub clock: Clock,
+    /// The limits on what a filter may contain.
+    pub limits: Limits,
 }
 
-impl Default for PlanOptions {
-    fn default() -> Self {
+impl PlanOptions {
+    /// Options for `caller` with the Spark defaults: unknown fields are errors, UTC, the
+    /// system clock, the Spark limits.
+    pub fn new(caller: Caller) -> PlanOptions {
         PlanOptions {
-            caller: Caller::default(),
+            caller,
             unknown_fields: UnknownFields::Error,
             zone: FixedOffset::east_opt(0).expect("UTC"),
             clock: Clock::System,
+            limits: Limits::default(),
+        }
+    }
+
+    /// The parse options with the same clock and limits, for parsing a tree that
+    /// [`plan`] will take with these options.
+    pub fn parse_options(&self) -> ParseOptions {
+        ParseOptions {
+            clock: self.clock,
+            limits: self.limits.clone(),
         }
     }
 }
 
-/// Plans a parsed filter. `source` is the filter text the tree was parsed from.
+/// Plans a parsed filter. `source` is the filter text the tree was parsed from; parse it with
+/// [`PlanOptions::parse_options`] so that both steps read the same clock, or use
+/// [`check`](super::check), which does both steps.
 pub fn plan(
     filter: &Filter<'_>,
     source: &str,
     schema: &Schema,
     options: &PlanOptions,
-) -> Result<Plan, Vec<Error>> {
+) -> Result<Plan, Errors> {
     let mut planner = Planner {
         schema,
         options,
@@ -105,8 +138,8 @@ pub fn plan(
             },
         };
     }
-    if !planner.errors.is_empty() {
-        return Err(planner.errors);
+    if let Some(errors) = Errors::from_vec(planner.errors) {
+        return Err(errors);
     }
     Ok(Plan {
         schema: schema.name.clone(),
@@ -118,7 +151,7 @@ pub fn plan(
 }
 
 /// Parses and checks `_orderby` text such as `-LastName,FirstName` or `+Name`.
-pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<OrderKey>, Vec<Error>> {
+pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<OrderKey>, Errors> {
     let mut keys = Vec::new();
     let mut errors = Vec::new();
     let mut offset = 0;
@@ -162,10 +195,9 @@ pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<Orde
             )),
         }
     }
-    if errors.is_empty() {
-        Ok(keys)
-    } else {
-        Err(errors)
+    match Errors::from_vec(errors) {
+        None => Ok(keys),
+        Some(errors) => Err(errors),
     }
 }
 

@@ -15,22 +15,61 @@ use serde::{Deserialize, Serialize};
 use crate::syntax::{Field, Op};
 
 /// A service's searchable surface: its fields and who may use it.
+///
+/// Every way of making one ([`Schema::new`], [`Schema::from_json`], or serde's
+/// `Deserialize` directly) validates the fields and builds the name index, so a schema that
+/// exists always knows its fields. After changing `fields` by hand, rebuild it with
+/// [`Schema::new`].
+///
+/// ```
+/// let schema: spark_filter::Schema =
+///     serde_json::from_str(r#"{"name":"t","fields":[{"name":"Beds","type":"integer"}]}"#).unwrap();
+/// assert!(schema.field_named("Beds").is_some());
+/// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SchemaData")]
 pub struct Schema {
     /// The schema's name (`accounts`).
     pub name: String,
     /// What the service is, for humans.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Roles that may search the service at all; empty means every role.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
     /// The fields.
     pub fields: Vec<FieldDef>,
     /// Field name → index in `fields`, built on load.
     #[serde(skip)]
     index: HashMap<String, usize>,
+}
+
+/// The JSON form of a [`Schema`], before validation and indexing.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaData {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    roles: Vec<Role>,
+    fields: Vec<FieldDef>,
+}
+
+impl TryFrom<SchemaData> for Schema {
+    type Error = SchemaError;
+
+    fn try_from(data: SchemaData) -> Result<Schema, SchemaError> {
+        let mut schema = Schema {
+            name: data.name,
+            description: data.description,
+            roles: data.roles,
+            fields: data.fields,
+            index: HashMap::new(),
+        };
+        schema.build_index()?;
+        Ok(schema)
+    }
 }
 
 /// One field of a schema.
@@ -184,6 +223,54 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = UnknownName;
+
+    /// Reads `idx`, `public`, `vow`, `portal` or `private`, in any case.
+    ///
+    /// ```
+    /// use spark_filter::plan::Role;
+    /// assert_eq!("IDX".parse::<Role>(), Ok(Role::Idx));
+    /// let e = "admin".parse::<Role>().unwrap_err();
+    /// assert_eq!(e.to_string(), "unknown role \"admin\": expected one of idx, public, vow, portal, private");
+    /// ```
+    fn from_str(s: &str) -> Result<Role, UnknownName> {
+        const ALL: [Role; 5] = [
+            Role::Idx,
+            Role::Public,
+            Role::Vow,
+            Role::Portal,
+            Role::Private,
+        ];
+        ALL.into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownName {
+                what: "role",
+                found: s.to_string(),
+                expected: "idx, public, vow, portal, private",
+            })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of an enum's values ([`Role`], [`UserLevel`]), with the list of
+/// the accepted names.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {found:?}: expected one of {expected}")]
+pub struct UnknownName {
+    /// What was being read (`role`, `user level`).
+    pub what: &'static str,
+    /// The text that was given.
+    pub found: String,
+    /// The accepted names, comma-separated.
+    pub expected: &'static str,
+}
+
 /// Special key grants (seed: "Privileged and Replication roles only").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -217,6 +304,39 @@ impl UserLevel {
             UserLevel::Company => "Company",
             UserLevel::Mls => "MLS",
         }
+    }
+}
+
+impl std::str::FromStr for UserLevel {
+    type Err = UnknownName;
+
+    /// Reads `member`, `office`, `company` or `mls`, in any case.
+    ///
+    /// ```
+    /// use spark_filter::plan::UserLevel;
+    /// assert_eq!("MLS".parse::<UserLevel>(), Ok(UserLevel::Mls));
+    /// assert!("broker".parse::<UserLevel>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<UserLevel, UnknownName> {
+        const ALL: [UserLevel; 4] = [
+            UserLevel::Member,
+            UserLevel::Office,
+            UserLevel::Company,
+            UserLevel::Mls,
+        ];
+        ALL.into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownName {
+                what: "user level",
+                found: s.to_string(),
+                expected: "member, office, company, mls",
+            })
+    }
+}
+
+impl fmt::Display for UserLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -254,30 +374,46 @@ pub enum Rule {
 }
 
 /// The caller, as far as searching is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+///
+/// There is no default caller: a server states who is asking (SPEC 9, "the caller is always
+/// explicit"), so forgetting to set it cannot silently grant the widest (Private) access.
+///
+/// ```
+/// use spark_filter::plan::{Caller, Role, UserLevel};
+/// let caller = Caller::new("vow".parse::<Role>().unwrap());
+/// assert_eq!(caller.user_level, UserLevel::Member);
+/// assert!(!caller.privileged && !caller.replication && caller.user_id.is_none());
+/// let agent = Caller { user_id: Some("20000426173054342350000000".into()), ..caller };
+/// assert_eq!(agent.role, Role::Vow);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Caller {
-    /// The API key's role (default: private).
+    /// The API key's role.
     pub role: Role,
     /// A Privileged key.
     pub privileged: bool,
     /// A Replication key.
     pub replication: bool,
-    /// The user's level (default: member).
+    /// The user's level.
     pub user_level: UserLevel,
-}
-
-impl Default for Caller {
-    fn default() -> Self {
-        Caller {
-            role: Role::Private,
-            privileged: false,
-            replication: false,
-            user_level: UserLevel::Member,
-        }
-    }
+    /// The Id of the user the key acts for, when there is one (the request layer uses it for
+    /// rules about the caller's own records).
+    pub user_id: Option<String>,
 }
 
 impl Caller {
+    /// A caller with `role`: neither Privileged nor Replication, user level Member, no user
+    /// id. Set the other fields with struct update syntax when they apply.
+    pub fn new(role: Role) -> Caller {
+        Caller {
+            role,
+            privileged: false,
+            replication: false,
+            user_level: UserLevel::Member,
+            user_id: None,
+        }
+    }
+
     /// Whether this caller satisfies `access`; on refusal, a sentence saying who may.
     pub fn may_search(&self, access: &Access) -> Result<(), String> {
         if !access.roles.is_empty() && !access.roles.contains(&self.role) {
@@ -359,9 +495,7 @@ impl Schema {
 
     /// Loads a schema from JSON text.
     pub fn from_json(text: &str) -> Result<Schema, SchemaError> {
-        let mut schema: Schema = serde_json::from_str(text)?;
-        schema.build_index()?;
-        Ok(schema)
+        Schema::try_from(serde_json::from_str::<SchemaData>(text)?)
     }
 
     /// Loads a schema from a JSON file.

@@ -18,9 +18,26 @@ pub trait Dialect {
     fn placeholder(&self, n: usize, param: &Param) -> String;
     /// Whether a field-side function takes the zone (date parts of datetimes).
     fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool;
-    /// A quoted identifier.
+    /// A quoted identifier: `"name"`, with every `"` inside doubled (`a"b` → `"a""b"`), the
+    /// escape both PostgreSQL and SQLite read. Layout identifiers never contain one, but a
+    /// user's own names may.
+    ///
+    /// ```
+    /// use spark_filter::sql::{Dialect, Postgres, Sqlite};
+    /// assert_eq!(Postgres.quote("list_price"), "\"list_price\"");
+    /// assert_eq!(Sqlite.quote("a\"b"), "\"a\"\"b\"");
+    /// ```
     fn quote(&self, ident: &str) -> String {
-        format!("\"{ident}\"")
+        let mut out = String::with_capacity(ident.len() + 2);
+        out.push('"');
+        for c in ident.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
     }
     /// The column type of a field type.
     fn column_type(&self, ty: FieldType) -> &'static str;

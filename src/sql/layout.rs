@@ -17,8 +17,15 @@
 use crate::plan::{FieldDef, FieldType, PathStep, Rule, Schema};
 
 /// The storage of one schema.
+///
+/// A layout serves the plans of the schema it was built from: [`compile`](super::compile)
+/// refuses (with [`ErrorKind::SchemaMismatch`](crate::ErrorKind::SchemaMismatch)) a plan of
+/// another schema name, or one whose fields are not the layout's fields at the same index with
+/// the same type and case rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// The name of the schema it was built from.
+    pub schema: String,
     /// The main table.
     pub table: String,
     /// Storage per schema field (by index); `None` for fields that cannot be searched.
@@ -28,6 +35,10 @@ pub struct Layout {
 /// How one field is stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
+    /// The field's name as written in filters.
+    pub name: String,
+    /// Whether the field's text comparisons respect case.
+    pub case_sensitive: bool,
     /// The field's type.
     pub ty: FieldType,
     /// Where its values are.
@@ -95,7 +106,11 @@ impl Layout {
             .iter()
             .map(|f| f.searchable.then(|| stored(&table, f, &mut used)))
             .collect();
-        Layout { table, fields }
+        Layout {
+            schema: schema.name.clone(),
+            table,
+            fields,
+        }
     }
 
     /// The child and words tables, in field order.
@@ -150,6 +165,8 @@ fn stored(table: &str, f: &FieldDef, used: &mut Vec<String>) -> Stored {
     };
     let words = (f.rule == Some(Rule::NameWords)).then(|| format!("{table}__{column}__words"));
     Stored {
+        name: f.name.clone(),
+        case_sensitive: f.case_sensitive,
         ty: f.ty,
         place,
         folded,

@@ -169,8 +169,12 @@ pub fn row(
         ..Row::default()
     };
     for (index, stored) in layout.fields.iter().enumerate() {
-        let Some(stored) = stored else { continue };
-        let field = FieldRef::of(index, &schema.fields[index]);
+        // `layout` is `Layout::of(schema)`; a field beyond the schema (a layout of another
+        // schema) is skipped rather than indexed out of bounds.
+        let (Some(stored), Some(def)) = (stored, schema.fields.get(index)) else {
+            continue;
+        };
+        let field = FieldRef::of(index, def);
         let values = read_values(record, &field, zone);
         match &stored.place {
             Place::Column(col) => {

@@ -7,10 +7,11 @@
 //! complement, as in the evaluator.
 //!
 //! ```
-//! use spark_filter::{plan::{self, builtin, PlanOptions}, sql::{self, Layout, Postgres, Paging}};
+//! use spark_filter::{plan::{builtin, Caller, PlanOptions, Role}, sql::{self, Layout, Postgres, Paging}};
 //! let schema = builtin::builtin("accounts").unwrap();
-//! let plan = plan::check("UserType Eq 'Member' And Office Eq 'Fargo*'", &schema,
-//!     &Default::default(), &PlanOptions::default()).unwrap();
+//! let options = PlanOptions::new(Caller::new(Role::Idx));
+//! let plan = spark_filter::check("UserType Eq 'Member' And Office Eq 'Fargo*'", &schema, &options)
+//!     .unwrap();
 //! let query = sql::compile(&plan, &Layout::of(&schema), &Postgres, Paging::default()).unwrap();
 //! assert!(query.condition.contains("$1"));
 //! ```
@@ -118,13 +119,23 @@ pub struct Query {
     pub params: Vec<Param>,
 }
 
-/// Compiles a plan for `dialect` over `layout`.
+/// Compiles a plan for `dialect` over `layout`, the layout of the schema the plan was made
+/// with; a layout of another schema is refused with [`ErrorKind::SchemaMismatch`].
 pub fn compile(
     plan: &Plan,
     layout: &Layout,
     dialect: &dyn Dialect,
     paging: Paging,
 ) -> Result<Query, Error> {
+    if plan.schema != layout.schema {
+        return Err(mismatch(
+            Span::default(),
+            format!(
+                "the plan was made with the {} schema but the layout is the {} schema's",
+                plan.schema, layout.schema
+            ),
+        ));
+    }
     let mut c = Compiler {
         layout,
         dialect,
@@ -174,6 +185,11 @@ pub fn compile(
         sql,
         params: c.params,
     })
+}
+
+#[cold]
+fn mismatch(span: Span, message: String) -> Error {
+    Error::new(ErrorKind::SchemaMismatch, span, message)
 }
 
 struct Compiler<'c> {
@@ -238,20 +254,56 @@ impl<'c> Compiler<'c> {
     }
 
     fn stored(&self, field: &FieldRef, span: Span) -> Result<&'c Stored, Error> {
-        self.layout
-            .fields
-            .get(field.index)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotSearchable,
-                    span,
-                    format!(
-                        "{} has no storage in table {}",
-                        field.name, self.layout.table
-                    ),
-                )
-            })
+        let stored = self.layout.fields.get(field.index).ok_or_else(|| {
+            mismatch(
+                span,
+                format!(
+                    "field {} (number {}) is not in the layout of the {} schema, which has {} fields",
+                    field.name,
+                    field.index,
+                    self.layout.schema,
+                    self.layout.fields.len()
+                ),
+            )
+        })?;
+        match stored {
+            Some(s)
+                if s.name == field.name
+                    && s.ty == field.ty
+                    && s.case_sensitive == field.case_sensitive =>
+            {
+                Ok(s)
+            }
+            Some(s) => Err(mismatch(
+                span,
+                format!(
+                    "field {} ({}{}) of the plan is stored as {} ({}{}) in the layout of the {} schema",
+                    field.name,
+                    field.ty,
+                    if field.case_sensitive {
+                        ", case-sensitive"
+                    } else {
+                        ""
+                    },
+                    s.name,
+                    s.ty,
+                    if s.case_sensitive {
+                        ", case-sensitive"
+                    } else {
+                        ""
+                    },
+                    self.layout.schema
+                ),
+            )),
+            None => Err(Error::new(
+                ErrorKind::NotSearchable,
+                span,
+                format!(
+                    "{} has no storage in table {}",
+                    field.name, self.layout.table
+                ),
+            )),
+        }
     }
 
     fn node(&mut self, n: &Node) -> Result<String, Error> {

@@ -4,8 +4,9 @@
 //! (groups, arithmetic parentheses, function calls as written) and, next to every value
 //! expression on the right of an operator, the constant it folds to.
 //!
-//! Spans never take part in equality (see [`Span`]), so two trees parsed from differently
-//! spaced text compare equal.
+//! Spans never take part in the equality of tree nodes ([`Expr`], [`Term`] compare their
+//! kinds only), so two trees parsed from differently spaced text compare equal. Spans
+//! themselves compare by position, so errors at different places differ.
 
 use std::borrow::Cow;
 
@@ -18,20 +19,15 @@ use super::text::Text;
 
 /// A byte range `start..end` in the filter text.
 ///
-/// Equality of spans is always `true`: trees compare by structure and values, not by
-/// position (sqlparser does the same). Compare `(span.start, span.end)` to test positions.
-#[derive(Clone, Copy, Debug, Default, Eq, Serialize)]
+/// Spans compare by position. The tree nodes that carry one ([`Expr`], [`Term`]) leave it
+/// out of their own equality, so trees compare by structure and values, not by position
+/// (sqlparser does the same).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Span {
     /// Offset of the first byte.
     pub start: usize,
     /// Offset one past the last byte.
     pub end: usize,
-}
-
-impl PartialEq for Span {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 impl Span {
@@ -63,14 +59,21 @@ pub struct Filter<'a> {
     pub expr: Option<Expr<'a>>,
 }
 
-/// A boolean expression node.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A boolean expression node. Equality compares the kind, not the span.
+#[derive(Clone, Debug, Serialize)]
 pub struct Expr<'a> {
     /// What the node is.
     #[serde(flatten)]
     pub kind: ExprKind<'a>,
     /// Where it is in the filter text.
     pub span: Span,
+}
+
+impl PartialEq for Expr<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let Expr { kind, span: _ } = self;
+        *kind == other.kind
+    }
 }
 
 /// The kinds of boolean expression.
@@ -204,14 +207,22 @@ pub struct Constant<'a> {
     pub value: Value<'a>,
 }
 
-/// An arithmetic or value expression, on either side of an operator.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// An arithmetic or value expression, on either side of an operator. Equality compares the
+/// kind, not the span.
+#[derive(Clone, Debug, Serialize)]
 pub struct Term<'a> {
     /// What the node is.
     #[serde(flatten)]
     pub kind: TermKind<'a>,
     /// Where it is in the filter text.
     pub span: Span,
+}
+
+impl PartialEq for Term<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let Term { kind, span: _ } = self;
+        *kind == other.kind
+    }
 }
 
 /// The kinds of term.

@@ -45,10 +45,9 @@ pub fn zone(seconds: i32) -> FixedOffset {
 /// Plan options for `caller` in `zone`, with the fixed clock.
 pub fn plan_options(caller: Caller, zone: FixedOffset) -> PlanOptions {
     PlanOptions {
-        caller,
         zone,
         clock: clock(),
-        ..PlanOptions::default()
+        ..PlanOptions::new(caller)
     }
 }
 
@@ -56,10 +55,9 @@ pub fn plan_options(caller: Caller, zone: FixedOffset) -> PlanOptions {
 /// `Visible` and the MLS-only fields included.
 pub fn mls_privileged() -> Caller {
     Caller {
-        role: Role::Private,
         privileged: true,
-        replication: false,
         user_level: UserLevel::Mls,
+        ..Caller::new(Role::Private)
     }
 }
 
@@ -386,7 +384,12 @@ impl Db {
         parse: &ParseOptions,
         options: &PlanOptions,
     ) -> Result<Plan, String> {
-        plan::check(filter, &self.schema, parse, options).map_err(|errors| {
+        let options = PlanOptions {
+            clock: parse.clock,
+            limits: parse.limits.clone(),
+            ..options.clone()
+        };
+        plan::check(filter, &self.schema, &options).map_err(|errors| {
             errors
                 .iter()
                 .map(|e| e.to_string())
