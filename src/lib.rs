@@ -3,6 +3,21 @@
 //!
 //! The modules follow the pipeline: [`syntax`] (text → tree) → plan → sql | eval.
 //!
+//! # Features
+//!
+//! The core (syntax, plan, eval, SQL text and its parameters) is always built. Everything
+//! else is opt-in; `default` turns all of it on, so `cargo install` gets the command line.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `sqlite` | `sql::sqlite`: connections (bundled SQLite, needs a C compiler), loading, the evaluator's functions inside SQLite |
+//! | `postgres` | `sql::postgres`: connections, loading |
+//! | `sample` | `sample`: the deterministic sample-record generator |
+//! | `cli` (default) | the `spark-filter` binary; implies all of the above |
+//!
+//! A library user who only needs the core writes
+//! `spark-filter = { version = "…", default-features = false }`.
+//!
 //! ```
 //! let filter = spark_filter::parse("ListPrice Bt 100000,200000 And City Eq 'Fargo','Moorhead'")?;
 //! assert_eq!(filter.to_string(), "ListPrice Bt 100000,200000 And City Eq 'Fargo','Moorhead'");
@@ -15,6 +30,7 @@ pub mod error;
 pub mod eval;
 pub mod plan;
 mod render;
+#[cfg(feature = "sample")]
 pub mod sample;
 pub mod sql;
 pub mod syntax;

@@ -20,7 +20,9 @@ mod are;
 pub mod dialect;
 pub mod layout;
 pub mod load;
+#[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -36,13 +38,17 @@ use crate::plan::{
 };
 use crate::syntax::{Function, Span};
 
-/// Errors of the database back ends.
+/// Errors of the database back ends. A driver's own error type appears only when its
+/// feature (`sqlite`, `postgres`) is on.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DbError {
     /// From SQLite.
+    #[cfg(feature = "sqlite")]
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// From PostgreSQL.
+    #[cfg(feature = "postgres")]
     #[error("postgres: {0}")]
     Postgres(#[from] ::postgres::Error),
     /// A record that is not JSON, with its line number.
