@@ -30,6 +30,7 @@ pub mod error;
 pub mod eval;
 pub mod plan;
 mod render;
+pub mod request;
 #[cfg(feature = "sample")]
 pub mod sample;
 pub mod sql;

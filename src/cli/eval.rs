@@ -49,7 +49,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     }
     if !plan.order_by.is_empty() {
-        super::output::sort(&mut matched, &plan);
+        spark_filter::eval::order::sort(&mut matched, |m| &m.1, &plan.order_by, plan.zone);
     }
     for (line_no, record, line) in &matched {
         out.record(*line_no, record, line)?;

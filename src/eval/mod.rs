@@ -20,6 +20,7 @@
 //! ```
 
 pub(crate) mod compute;
+pub mod order;
 mod record;
 mod text;
 

@@ -20,8 +20,8 @@ pub mod text;
 pub use ir::*;
 pub use planner::{PlanOptions, UnknownFields, order_by, plan};
 pub use schema::{
-    Access, Caller, FieldDef, FieldType, KeyGrant, PathStep, Role, Rule, Schema, SchemaError,
-    UnknownName, UserLevel,
+    Access, Caller, Expansion, FieldDef, FieldType, KeyGrant, PathStep, Role, Rule, Schema,
+    SchemaError, UnknownName, UserLevel,
 };
 
 pub use crate::error::Errors;

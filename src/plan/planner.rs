@@ -183,6 +183,22 @@ pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<Orde
                     format!("{} cannot be used with this key: {who}", def.name),
                 ));
             }
+            Some((_, def)) if def.orderable && def.is_multi_valued() => errors.push(Error::new(
+                ErrorKind::NotOrderable,
+                span,
+                format!(
+                    "{} holds several values and cannot order results; order by a single-valued field",
+                    def.name
+                ),
+            )),
+            Some((_, def)) if def.orderable && !def.searchable => errors.push(Error::new(
+                ErrorKind::NotOrderable,
+                span,
+                format!(
+                    "{} is not stored for searching and cannot order results",
+                    def.name
+                ),
+            )),
             Some((index, def)) if def.orderable => keys.push(OrderKey {
                 field: field_ref(index, def),
                 descending,

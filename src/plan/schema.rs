@@ -39,6 +39,9 @@ pub struct Schema {
     pub roles: Vec<Role>,
     /// The fields.
     pub fields: Vec<FieldDef>,
+    /// The expansions `_expand` may ask for (the seed's Expansions table).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expansions: Vec<Expansion>,
     /// Field name → index in `fields`, built on load.
     #[serde(skip)]
     index: HashMap<String, usize>,
@@ -54,6 +57,8 @@ struct SchemaData {
     #[serde(default)]
     roles: Vec<Role>,
     fields: Vec<FieldDef>,
+    #[serde(default)]
+    expansions: Vec<Expansion>,
 }
 
 impl TryFrom<SchemaData> for Schema {
@@ -65,6 +70,7 @@ impl TryFrom<SchemaData> for Schema {
             description: data.description,
             roles: data.roles,
             fields: data.fields,
+            expansions: data.expansions,
             index: HashMap::new(),
         };
         schema.build_index()?;
@@ -124,6 +130,39 @@ fn yes() -> bool {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+/// One row of a seed's Expansions table: a named group of attributes that results carry only
+/// when `_expand` asks for it.
+///
+/// ```
+/// use spark_filter::plan::builtin;
+/// let accounts = builtin::builtin("accounts").unwrap();
+/// let settings = accounts.expansion("Settings").unwrap();
+/// assert_eq!(settings.attributes, ["Settings"]);
+/// assert!(!settings.single_record_only);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expansion {
+    /// The name `_expand` uses (`Settings`).
+    pub name: String,
+    /// Who may expand it (the table's Roles column and its notes, such as "MLS-level users
+    /// only" or "Privileged Private roles only").
+    #[serde(default, skip_serializing_if = "Access::is_open")]
+    pub access: Access,
+    /// "Single Record Only?": allowed only when the request returns at most one record
+    /// (`_limit=1`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub single_record_only: bool,
+    /// The top-level record attributes the expansion adds. Results leave them out unless the
+    /// expansion is asked for; an expansion that only changes the shape of an attribute
+    /// lists none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+    /// What it is, for humans (the seed's Description column).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub doc: String,
 }
 
 /// Field types (SPEC 7).
@@ -487,6 +526,7 @@ impl Schema {
             description: String::new(),
             roles: Vec::new(),
             fields,
+            expansions: Vec::new(),
             index: HashMap::new(),
         };
         schema.build_index()?;
@@ -510,6 +550,14 @@ impl Schema {
 
     fn build_index(&mut self) -> Result<(), SchemaError> {
         self.index.clear();
+        for (i, e) in self.expansions.iter().enumerate() {
+            if self.expansions[..i].iter().any(|o| o.name == e.name) {
+                return Err(SchemaError::Invalid(format!(
+                    "expansion {} is defined twice",
+                    e.name
+                )));
+            }
+        }
         for (i, field) in self.fields.iter().enumerate() {
             let key = field_key_of_name(&field.name).ok_or_else(|| {
                 SchemaError::Invalid(format!(
@@ -546,6 +594,11 @@ impl Schema {
     pub fn field_named(&self, name: &str) -> Option<(usize, &FieldDef)> {
         let i = *self.index.get(&field_key_of_name(name)?)?;
         Some((i, &self.fields[i]))
+    }
+
+    /// Looks an expansion up by name (exact, as the seed writes it).
+    pub fn expansion(&self, name: &str) -> Option<&Expansion> {
+        self.expansions.iter().find(|e| e.name == name)
     }
 
     /// The searchable field name closest to `name`, for "did you mean" hints.

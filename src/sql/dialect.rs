@@ -70,6 +70,9 @@ pub trait Dialect {
     fn arith(&self, op: ArithOp, a: &str, b: &str, integers: bool) -> String;
     /// Unary minus with the evaluator's semantics.
     fn negate(&self, a: &str, integer: bool) -> String;
+    /// The record's `Id` (a string, else the empty text) read from the `doc` column of the
+    /// main table `t`, compared by code point: the tie-breaker of every ordering.
+    fn record_id(&self) -> &'static str;
     /// The text of a statement that creates an index.
     fn create_index(&self, name: &str, table: &str, column: &str, list: bool) -> String {
         let _ = list;
@@ -95,6 +98,10 @@ pub struct Sqlite;
 impl Dialect for Postgres {
     fn name(&self) -> &'static str {
         "postgres"
+    }
+
+    fn record_id(&self) -> &'static str {
+        "(CASE WHEN json_typeof(t.doc::json->'Id') = 'string' THEN t.doc::json->>'Id' ELSE '' END) COLLATE \"C\""
     }
 
     fn placeholder(&self, n: usize, param: &Param) -> String {
@@ -290,6 +297,10 @@ fn checked_bigint(numeric: &str) -> String {
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn record_id(&self) -> &'static str {
+        "(CASE WHEN json_type(t.doc, '$.Id') = 'text' THEN json_extract(t.doc, '$.Id') ELSE '' END)"
     }
 
     fn placeholder(&self, n: usize, _param: &Param) -> String {

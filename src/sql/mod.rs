@@ -34,7 +34,7 @@ pub use layout::{Layout, Place, Stored};
 use crate::error::{Error, ErrorKind};
 use crate::plan::text::fold_case;
 use crate::plan::{
-    CmpOp, FieldRef, FieldType, Node, Operand, Pattern, Plan, Predicate, Scalar, Test,
+    CmpOp, FieldRef, FieldType, Node, Operand, OrderKey, Pattern, Plan, Predicate, Scalar, Test,
 };
 use crate::syntax::{Function, Span};
 
@@ -133,6 +133,68 @@ pub fn compile(
     dialect: &dyn Dialect,
     paging: Paging,
 ) -> Result<Query, Error> {
+    let Condition {
+        sql: condition,
+        params,
+    } = self::condition(plan, layout, dialect, 0)?;
+    let mut order = Vec::new();
+    for key in &plan.order_by {
+        let col = order_column(key, layout, dialect)?;
+        let dir = if key.descending { "DESC" } else { "ASC" };
+        order.push(format!("{col} IS NULL, {col} {dir}"));
+    }
+    order.push(dialect.record_id().to_string());
+    order.push("t.rid".to_string());
+    let mut sql = format!(
+        "SELECT t.rid, t.doc FROM {} AS t WHERE {condition} ORDER BY {}",
+        dialect.quote(&layout.table),
+        order.join(", ")
+    );
+    let mut params = params;
+    if let Some(limit) = paging.limit {
+        let offset = paging
+            .page
+            .unwrap_or(1)
+            .saturating_sub(1)
+            .saturating_mul(limit);
+        for value in [limit, offset] {
+            let p = Param::Int(i64::try_from(value).unwrap_or(i64::MAX));
+            let placeholder = dialect.placeholder(params.len() + 1, &p);
+            params.push(p);
+            sql.push_str(if value == limit {
+                " LIMIT "
+            } else {
+                " OFFSET "
+            });
+            sql.push_str(&placeholder);
+        }
+    }
+    Ok(Query {
+        condition,
+        sql,
+        params,
+    })
+}
+
+/// A plan's condition alone, for a `WHERE` over the main table aliased `t`, with its
+/// placeholders numbered from `offset + 1`, so that it can be combined with SQL of one's
+/// own that already binds `offset` parameters.
+///
+/// ```
+/// use spark_filter::{plan::{self, builtin, PlanOptions}, sql::{self, Layout, Postgres}};
+/// let schema = builtin::builtin("accounts").unwrap();
+/// let plan = plan::check("Office Eq 'Fargo'", &schema,
+///     &Default::default(), &PlanOptions::default()).unwrap();
+/// let c = sql::condition(&plan, &Layout::of(&schema), &Postgres, 2).unwrap();
+/// assert!(c.sql.contains("$3::text"));
+/// assert_eq!(c.params.len(), 1);
+/// ```
+pub fn condition(
+    plan: &Plan,
+    layout: &Layout,
+    dialect: &dyn Dialect,
+    offset: usize,
+) -> Result<Condition, Error> {
     if plan.schema != layout.schema {
         return Err(mismatch(
             Span::default(),
@@ -146,51 +208,48 @@ pub fn compile(
         layout,
         dialect,
         params: Vec::new(),
+        offset,
         zone: None,
         plan,
     };
-    let condition = c.node(&plan.root)?;
-    let mut order = Vec::new();
-    for key in &plan.order_by {
-        let stored = c.stored(&key.field, key.span)?;
-        let column = match &stored.place {
-            Place::Column(col) => stored.folded.clone().unwrap_or_else(|| col.clone()),
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::NotOrderable,
-                    key.span,
-                    format!(
-                        "{} holds several values and cannot order results",
-                        key.field.name
-                    ),
-                ));
-            }
-        };
-        let col = format!("t.{}", dialect.quote(&column));
-        let dir = if key.descending { "DESC" } else { "ASC" };
-        order.push(format!("{col} IS NULL, {col} {dir}"));
-    }
-    order.push("t.rid".to_string());
-    let mut sql = format!(
-        "SELECT t.rid, t.doc FROM {} AS t WHERE {condition} ORDER BY {}",
-        dialect.quote(&layout.table),
-        order.join(", ")
-    );
-    if let Some(limit) = paging.limit {
-        let offset = paging
-            .page
-            .unwrap_or(1)
-            .saturating_sub(1)
-            .saturating_mul(limit);
-        let l = c.param(Param::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let o = c.param(Param::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" LIMIT {l} OFFSET {o}"));
-    }
-    Ok(Query {
-        condition,
+    let sql = c.node(&plan.root)?;
+    Ok(Condition {
         sql,
         params: c.params,
     })
+}
+
+/// A compiled condition and its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Condition {
+    /// The SQL expression over the main table `t`.
+    pub sql: String,
+    /// The parameters, in placeholder order.
+    pub params: Vec<Param>,
+}
+
+/// The column an `_orderby` key sorts by in the main table `t` (the folded shadow column for
+/// case-insensitive text), quoted.
+pub fn order_column(
+    key: &OrderKey,
+    layout: &Layout,
+    dialect: &dyn Dialect,
+) -> Result<String, Error> {
+    let stored = stored_in(layout, &key.field, key.span)?;
+    match &stored.place {
+        Place::Column(col) => Ok(format!(
+            "t.{}",
+            dialect.quote(stored.folded.as_deref().unwrap_or(col))
+        )),
+        _ => Err(Error::new(
+            ErrorKind::NotOrderable,
+            key.span,
+            format!(
+                "{} holds several values and cannot order results",
+                key.field.name
+            ),
+        )),
+    }
 }
 
 #[cold]
@@ -202,6 +261,8 @@ struct Compiler<'c> {
     layout: &'c Layout,
     dialect: &'c dyn Dialect,
     params: Vec<Param>,
+    /// Placeholders before the first one of this condition.
+    offset: usize,
     /// The zone placeholder, bound once when a date function needs it.
     zone: Option<String>,
     plan: &'c Plan,
@@ -241,7 +302,9 @@ pub fn prefix_successor(prefix: &str) -> Option<String> {
 
 impl<'c> Compiler<'c> {
     fn param(&mut self, p: Param) -> String {
-        let placeholder = self.dialect.placeholder(self.params.len() + 1, &p);
+        let placeholder = self
+            .dialect
+            .placeholder(self.offset + self.params.len() + 1, &p);
         self.params.push(p);
         placeholder
     }
@@ -260,15 +323,23 @@ impl<'c> Compiler<'c> {
     }
 
     fn stored(&self, field: &FieldRef, span: Span) -> Result<&'c Stored, Error> {
-        let stored = self.layout.fields.get(field.index).ok_or_else(|| {
+        stored_in(self.layout, field, span)
+    }
+}
+
+/// Where `field` of a plan is stored in `layout`; a field the layout does not store as the
+/// plan describes it is a [`ErrorKind::SchemaMismatch`].
+fn stored_in<'l>(layout: &'l Layout, field: &FieldRef, span: Span) -> Result<&'l Stored, Error> {
+    {
+        let stored = layout.fields.get(field.index).ok_or_else(|| {
             mismatch(
                 span,
                 format!(
                     "field {} (number {}) is not in the layout of the {} schema, which has {} fields",
                     field.name,
                     field.index,
-                    self.layout.schema,
-                    self.layout.fields.len()
+                    layout.schema,
+                    layout.fields.len()
                 ),
             )
         })?;
@@ -298,20 +369,19 @@ impl<'c> Compiler<'c> {
                     } else {
                         ""
                     },
-                    self.layout.schema
+                    layout.schema
                 ),
             )),
             None => Err(Error::new(
                 ErrorKind::NotSearchable,
                 span,
-                format!(
-                    "{} has no storage in table {}",
-                    field.name, self.layout.table
-                ),
+                format!("{} has no storage in table {}", field.name, layout.table),
             )),
         }
     }
+}
 
+impl<'c> Compiler<'c> {
     fn node(&mut self, n: &Node) -> Result<String, Error> {
         Ok(match n {
             Node::Const { value: true } => TRUE.into(),

@@ -1,0 +1,859 @@
+//! The request contract (SPEC 9): a Spark search request, read from its query string and
+//! checked with a schema and an explicit caller, answered over in-memory records or compiled
+//! to SQL, with the success and failure envelopes a server sends.
+//!
+//! This layer sits on top of `syntax → plan → sql | eval` and uses only their public API.
+//! It knows nothing of HTTP or of database drivers: a server maps [`Response::status`] and
+//! [`Response::to_json`] onto its framework, and runs [`SearchSql`] with its own client.
+//!
+//! ```
+//! use serde_json::json;
+//! use spark_filter::plan::{Caller, Role, builtin};
+//! use spark_filter::request::{Search, SearchOptions, TokenKey};
+//!
+//! let schema = builtin::builtin("accounts").unwrap();
+//! let options = SearchOptions::new(Caller::new(Role::Private),
+//!     TokenKey::new(b"a server secret of 32 bytes or more".to_vec()));
+//! let records = vec![
+//!     json!({"Id": "2", "UserType": "Member", "Name": "Ann Lee", "Settings": {"Visible": true}}),
+//!     json!({"Id": "1", "UserType": "Member", "Name": "Bob Ray", "Settings": {"Visible": true}}),
+//! ];
+//!
+//! // One call from the query string to a checked search …
+//! let search = Search::from_query("_filter=UserType+Eq+'Member'&_orderby=-Name&_pagination=1",
+//!     &schema, &options)?;
+//! // … answered in memory (Settings is an expansion: results carry it with _expand=Settings) …
+//! let response = search.run_in_memory(&records);
+//! assert_eq!(response.status, 200);
+//! assert_eq!(response.to_json(), concat!(
+//!     r#"{"D":{"Success":true,"Results":["#,
+//!     r#"{"Id":"1","Name":"Bob Ray","UserType":"Member"},"#,
+//!     r#"{"Id":"2","Name":"Ann Lee","UserType":"Member"}],"#,
+//!     r#""Pagination":{"TotalRows":2,"PageSize":10,"TotalPages":1,"CurrentPage":1}}}"#));
+//!
+//! // … or compiled to SQL for a database (the same body comes from `respond`).
+//! let layout = spark_filter::sql::Layout::of(&schema);
+//! let sql = search.sql(&layout, &spark_filter::sql::Postgres)?;
+//! assert!(sql.rows.unwrap().sql.contains("ORDER BY"));
+//! assert!(sql.count.is_some());
+//!
+//! // A bad parameter is a ready failure response.
+//! let err = Search::from_query("_limit=26", &schema, &options).unwrap_err();
+//! assert_eq!((err.status(), err.code()), (400, 1053));
+//! # Ok::<(), spark_filter::request::SearchError>(())
+//! ```
+
+mod error;
+mod mac;
+mod query;
+mod response;
+mod token;
+
+use serde_json::Value;
+
+pub use error::{Problem, SearchError};
+pub use query::{PARAMETERS, Request};
+pub use response::{Body, Pagination, Response, SparkQlError, Status};
+pub use token::TokenKey;
+
+use crate::eval::Evaluator;
+use crate::eval::order::{RowKey, SortValue};
+use crate::plan::{self, Caller, Dropped, OrderKey, PathStep, Plan, PlanOptions, Schema};
+use crate::sql::{self, Dialect, Layout, Param};
+
+/// `_limit` when the request has none.
+pub const DEFAULT_LIMIT: u64 = 10;
+/// The largest `_limit` for most keys.
+pub const MAX_LIMIT: u64 = 25;
+/// The largest `_limit` for a Replication key.
+pub const MAX_REPLICATION_LIMIT: u64 = 1000;
+/// The largest `_page`.
+pub const MAX_PAGE: u64 = 100_000;
+/// The largest `_skip`.
+pub const MAX_SKIP: u64 = 2_500_000;
+
+/// How to check requests: the caller with the plan options (limits, clock, zone, unknown
+/// field policy), and the token key. Build it once per caller and pass it by reference.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// Planning options; `plan.caller` is who is searching.
+    pub plan: PlanOptions,
+    /// The key that signs and checks `_skiptoken`s.
+    pub token_key: TokenKey,
+}
+
+impl SearchOptions {
+    /// Options for `caller`, with the Spark limits, the system clock, UTC for datetimes
+    /// written without a zone, and unknown fields reported as errors.
+    pub fn new(caller: Caller, token_key: TokenKey) -> SearchOptions {
+        SearchOptions {
+            plan: PlanOptions::new(caller),
+            token_key,
+        }
+    }
+
+    /// The caller.
+    pub fn caller(&self) -> &Caller {
+        &self.plan.caller
+    }
+}
+
+/// Which records of the ordered result a request asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Paging {
+    /// `_page` (1-based; also when no paging parameter is given).
+    Page(u64),
+    /// `_skip`: an offset.
+    Skip(u64),
+    /// `_skiptoken`: the rows after this key (`None`: the first page).
+    Keyset(Option<RowKey>),
+}
+
+/// What `_pagination` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaginationMode {
+    /// `0`: results only.
+    Off,
+    /// `1`: results and the Pagination hash.
+    On,
+    /// `count`: the Pagination hash only.
+    Count,
+}
+
+/// A checked search: the plan (with its `_orderby` keys), the page and the projection.
+#[derive(Clone, Debug)]
+pub struct Search {
+    /// The planned `_filter` and `_orderby`.
+    pub plan: Plan,
+    /// `_limit`.
+    pub limit: u64,
+    /// The page asked for.
+    pub paging: Paging,
+    /// `_pagination`.
+    pub pagination: PaginationMode,
+    /// `_select`: the attribute paths results carry (`None`: every readable attribute).
+    pub select: Option<Vec<Vec<String>>>,
+    /// `_expand`: the expansions asked for.
+    pub expand: Vec<String>,
+    /// Top-level attributes left out of results: expansions not asked for and fields the
+    /// caller may not read.
+    pub hidden: Vec<String>,
+    /// The top-level attributes the asked-for expansions add.
+    pub expanded: Vec<String>,
+    order_text: String,
+    token_key: TokenKey,
+}
+
+/// A search compiled to SQL over a [`Layout`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchSql {
+    /// The `_filter` condition over the main table `t` (with the keyset condition when a
+    /// `_skiptoken` continues a walk), for combining with a server's own SQL; its
+    /// placeholders start after the offset given to [`Search::sql_at`].
+    pub condition: sql::Condition,
+    /// `SELECT t.doc FROM … WHERE … ORDER BY … LIMIT … OFFSET …`, when results are asked for
+    /// (not with `_limit=0` or `_pagination=count`). Each row's one column is the record's
+    /// JSON text.
+    pub rows: Option<sql::Query>,
+    /// `SELECT COUNT(*) FROM … WHERE …` over the `_filter` alone, when a count is asked for
+    /// (`_pagination=1`, `_pagination=count` or `_limit=0`).
+    pub count: Option<sql::Query>,
+}
+
+impl Search {
+    /// Reads and checks a query string in one call.
+    pub fn from_query(
+        query: &str,
+        schema: &Schema,
+        options: &SearchOptions,
+    ) -> Result<Search, SearchError> {
+        Search::check(&Request::from_query(query)?, schema, options)
+    }
+
+    /// Checks request parameters against a schema for the options' caller. Every problem is
+    /// reported, not only the first.
+    pub fn check(
+        request: &Request,
+        schema: &Schema,
+        options: &SearchOptions,
+    ) -> Result<Search, SearchError> {
+        let caller = options.caller();
+        if !schema.roles.is_empty() && !schema.roles.contains(&caller.role) {
+            let roles: Vec<&str> = schema.roles.iter().map(|r| r.as_str()).collect();
+            return Err(SearchError::new(vec![Problem::Forbidden {
+                message: format!(
+                    "the {} service cannot be searched with a {} key; it serves {} keys",
+                    schema.name,
+                    caller.role.as_str(),
+                    roles.join(", ")
+                ),
+            }]));
+        }
+        let mut problems = Vec::new();
+
+        // _filter
+        let filter = request.filter.as_deref().unwrap_or("");
+        let mut plan = match plan::check(filter, schema, &options.plan) {
+            Ok(plan) => Some(plan),
+            Err(errors) => {
+                problems.extend(
+                    errors
+                        .into_vec()
+                        .into_iter()
+                        .map(|e| Problem::filter(e, filter)),
+                );
+                None
+            }
+        };
+
+        // _orderby
+        let orderby = request.orderby.as_deref().unwrap_or("");
+        let mut keys = Vec::new();
+        if !orderby.is_empty() {
+            match plan::order_by(orderby, schema, caller) {
+                Ok(k) => keys = k,
+                Err(errors) => problems.extend(errors.into_vec().into_iter().map(|e| {
+                    let item = orderby.get(e.span.start..e.span.end).unwrap_or("");
+                    Problem::parameter(
+                        "_orderby",
+                        format!(
+                            "_orderby item {item:?}: {}; list orderable fields, each with an \
+                             optional - (descending) or + (ascending) prefix",
+                            e.message
+                        ),
+                    )
+                })),
+            }
+        }
+
+        // _limit, _page, _skip, _skiptoken
+        let max_limit = if caller.replication {
+            MAX_REPLICATION_LIMIT
+        } else {
+            MAX_LIMIT
+        };
+        let limit_hint = if caller.replication {
+            String::new()
+        } else {
+            format!(" (a Replication key may ask for up to {MAX_REPLICATION_LIMIT})")
+        };
+        let limit = integer(
+            &mut problems,
+            "_limit",
+            request.limit.as_deref(),
+            0,
+            max_limit,
+            &limit_hint,
+        )
+        .unwrap_or(DEFAULT_LIMIT);
+        let page = integer(
+            &mut problems,
+            "_page",
+            request.page.as_deref(),
+            1,
+            MAX_PAGE,
+            "",
+        );
+        let skip = integer(
+            &mut problems,
+            "_skip",
+            request.skip.as_deref(),
+            0,
+            MAX_SKIP,
+            "",
+        );
+        let order_text = canonical_order(&keys);
+        let mut paging = Paging::Page(page.unwrap_or(1));
+        if request.page.is_some() && request.skip.is_some() {
+            problems.push(Problem::parameter(
+                "_skip",
+                "_skip cannot be combined with _page; send one of them (_skip=(page-1)*_limit \
+                 is the same page)",
+            ));
+        } else if let Some(s) = skip {
+            paging = Paging::Skip(s);
+        }
+        if let Some(token) = request.skiptoken.as_deref() {
+            if request.page.is_some() || request.skip.is_some() {
+                problems.push(Problem::parameter(
+                    "_skiptoken",
+                    "_skiptoken cannot be combined with _page or _skip; keyset paging moves \
+                     with the SkipToken of each response alone",
+                ));
+            } else if token.is_empty() {
+                paging = Paging::Keyset(None);
+            } else {
+                match token::decode(&options.token_key, &order_text, token) {
+                    Ok(last) if last.values.len() == keys.len() && fits(&last, &keys) => {
+                        paging = Paging::Keyset(Some(last))
+                    }
+                    Ok(_) => problems.push(Problem::parameter(
+                        "_skiptoken",
+                        "_skiptoken does not fit this _orderby; send the SkipToken of the \
+                         previous response unchanged, or an empty _skiptoken to start again",
+                    )),
+                    Err(message) => problems.push(Problem::parameter("_skiptoken", message)),
+                }
+            }
+        }
+
+        // _pagination
+        let pagination = match request.pagination.as_deref() {
+            None | Some("0") => PaginationMode::Off,
+            Some("1") => PaginationMode::On,
+            Some("count") => PaginationMode::Count,
+            Some(other) => {
+                problems.push(Problem::parameter(
+                    "_pagination",
+                    format!(
+                        "_pagination must be 0 (no Pagination), 1 (add Pagination) or count \
+                         (Pagination only), not {other:?}"
+                    ),
+                ));
+                PaginationMode::Off
+            }
+        };
+
+        // _expand
+        let mut expand = Vec::new();
+        for name in list(request.expand.as_deref()) {
+            match schema.expansion(name) {
+                None => {
+                    let names: Vec<&str> =
+                        schema.expansions.iter().map(|e| e.name.as_str()).collect();
+                    problems.push(Problem::parameter(
+                        "_expand",
+                        if names.is_empty() {
+                            format!(
+                                "_expand: the {} service has no expansions; leave _expand out",
+                                schema.name
+                            )
+                        } else {
+                            format!(
+                                "_expand: the {} service has no expansion {name:?}; it has {}",
+                                schema.name,
+                                names.join(", ")
+                            )
+                        },
+                    ));
+                }
+                Some(e) => {
+                    if let Err(who) = caller.may_search(&e.access) {
+                        problems.push(Problem::parameter(
+                            "_expand",
+                            format!(
+                                "_expand: {} is not available to this key: {}; leave it out",
+                                e.name,
+                                who.replace("search it", "expand it")
+                            ),
+                        ));
+                    } else if e.single_record_only && limit != 1 {
+                        problems.push(Problem::parameter(
+                            "_expand",
+                            format!(
+                                "_expand: {} is for a single record only; add _limit=1 or \
+                                 leave it out",
+                                e.name
+                            ),
+                        ));
+                    } else if expand.contains(&e.name) {
+                        problems.push(Problem::parameter(
+                            "_expand",
+                            format!("_expand lists {} twice; list it once", e.name),
+                        ));
+                    } else {
+                        expand.push(e.name.clone());
+                    }
+                }
+            }
+        }
+
+        // _select
+        let mut select = None;
+        if let Some(text) = request.select.as_deref().filter(|s| !s.is_empty()) {
+            let mut paths = Vec::new();
+            for name in list(Some(text)) {
+                match schema.field_named(name) {
+                    Some((_, def)) => {
+                        if let Err(who) = caller.may_search(&def.access) {
+                            problems.push(Problem::parameter(
+                                "_select",
+                                format!(
+                                    "_select: {} cannot be read with this key: {}; leave it out",
+                                    def.name,
+                                    who.replace("search it", "read it")
+                                ),
+                            ));
+                            continue;
+                        }
+                        let path = attribute_path(def.record_path().unwrap_or_default());
+                        if !path.is_empty() && !paths.contains(&path) {
+                            paths.push(path);
+                        }
+                    }
+                    None => {
+                        let hint = if schema
+                            .expansions
+                            .iter()
+                            .any(|e| e.attributes.iter().any(|a| a == name))
+                        {
+                            format!("; {name} is an expansion: ask for it with _expand={name}")
+                        } else {
+                            match schema.nearest(name) {
+                                Some(n) => format!("; did you mean {n}?"),
+                                None => String::new(),
+                            }
+                        };
+                        problems.push(Problem::parameter(
+                            "_select",
+                            format!(
+                                "_select: the {} service has no attribute {name}{hint}",
+                                schema.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            select = Some(paths);
+        }
+
+        if !problems.is_empty() {
+            return Err(SearchError::new(problems));
+        }
+        let Some(mut plan) = plan.take() else {
+            return Err(SearchError::new(problems));
+        };
+        plan.order_by = keys;
+
+        let mut hidden: Vec<String> = Vec::new();
+        for e in &schema.expansions {
+            if !expand.contains(&e.name) {
+                for a in &e.attributes {
+                    if !hidden.contains(a) {
+                        hidden.push(a.clone());
+                    }
+                }
+            }
+        }
+        for def in &schema.fields {
+            if caller.may_search(&def.access).is_err() {
+                if let Ok(path) = def.record_path() {
+                    if let [PathStep::Key(k)] = path.as_slice() {
+                        if !hidden.contains(k) {
+                            hidden.push(k.clone());
+                        }
+                    }
+                }
+            }
+        }
+        // Asked-for expansions are shown even when a field shares their attribute.
+        hidden.retain(|a| {
+            !expand.iter().any(|name| {
+                schema
+                    .expansion(name)
+                    .is_some_and(|e| e.attributes.contains(a))
+            })
+        });
+
+        let expanded = expand
+            .iter()
+            .filter_map(|name| schema.expansion(name))
+            .flat_map(|e| e.attributes.iter().cloned())
+            .collect();
+        Ok(Search {
+            plan,
+            limit,
+            paging,
+            pagination,
+            select,
+            expand,
+            hidden,
+            expanded,
+            order_text,
+            token_key: options.token_key.clone(),
+        })
+    }
+
+    /// Whether results are asked for (not `_limit=0`, not `_pagination=count`).
+    pub fn wants_rows(&self) -> bool {
+        self.limit > 0 && self.pagination != PaginationMode::Count
+    }
+
+    /// Whether the count is asked for (`_pagination=1`, `count`, or `_limit=0`).
+    pub fn wants_count(&self) -> bool {
+        self.pagination != PaginationMode::Off || self.limit == 0
+    }
+
+    /// The number of matching records skipped before the page (0 with keyset paging).
+    pub fn offset(&self) -> u64 {
+        match &self.paging {
+            Paging::Page(p) => p.saturating_sub(1).saturating_mul(self.limit),
+            Paging::Skip(s) => *s,
+            Paging::Keyset(_) => 0,
+        }
+    }
+
+    /// Answers the search over in-memory records (JSON values, in insertion order): the same
+    /// body the SQL back ends give for the same records.
+    pub fn run_in_memory(&self, records: &[Value]) -> Response {
+        let evaluator = match Evaluator::new(&self.plan) {
+            Ok(e) => e,
+            Err(e) => return SearchError::from_filter(vec![e], "").response(),
+        };
+        let mut matched: Vec<&Value> = evaluator.filter(records.iter()).collect();
+        let total = matched.len() as u64;
+        if !self.wants_rows() {
+            return self.respond_values(Vec::new(), total);
+        }
+        crate::eval::order::sort(&mut matched, |r| r, &self.plan.order_by, self.plan.zone);
+        let page: Vec<&Value> = match &self.paging {
+            Paging::Keyset(Some(last)) => matched
+                .into_iter()
+                .filter(|r| {
+                    RowKey::of(r, &self.plan.order_by, self.plan.zone)
+                        .cmp(last, &self.plan.order_by)
+                        .is_gt()
+                })
+                .take(self.limit as usize)
+                .collect(),
+            _ => matched
+                .into_iter()
+                .skip(usize::try_from(self.offset()).unwrap_or(usize::MAX))
+                .take(self.limit as usize)
+                .collect(),
+        };
+        self.respond_values(page, total)
+    }
+
+    /// The success response for the rows a database returned (each the record's JSON text,
+    /// in the order of [`SearchSql::rows`]) and the count it returned (when
+    /// [`SearchSql::count`] was run). A row that is not JSON object text is left out.
+    pub fn respond(&self, rows: &[String], total: Option<u64>) -> Response {
+        let values: Vec<Value> = rows
+            .iter()
+            .filter_map(|r| serde_json::from_str::<Value>(r).ok())
+            .collect();
+        self.respond_values(values.iter().collect(), total.unwrap_or(0))
+    }
+
+    fn respond_values(&self, page: Vec<&Value>, total: u64) -> Response {
+        let skip_token = match (&self.paging, page.last()) {
+            (Paging::Keyset(_), Some(last)) if page.len() as u64 == self.limit => {
+                let key = RowKey::of(last, &self.plan.order_by, self.plan.zone);
+                Some(token::encode(&self.token_key, &self.order_text, &key))
+            }
+            _ => None,
+        };
+        let results: Vec<Value> = page.into_iter().map(|r| self.project(r)).collect();
+        let pagination = self.wants_count().then(|| Pagination {
+            total_rows: total,
+            page_size: self.limit,
+            total_pages: if self.limit == 0 {
+                0
+            } else {
+                total.div_ceil(self.limit)
+            },
+            current_page: match self.paging {
+                Paging::Page(p) => Some(p),
+                _ => None,
+            },
+            current_offset: match self.paging {
+                Paging::Skip(s) => Some(s),
+                _ => None,
+            },
+        });
+        Response {
+            status: 200,
+            body: Body {
+                success: true,
+                results: Some(results),
+                pagination,
+                skip_token,
+                spark_ql_errors: self.plan.dropped.iter().map(dropped_item).collect(),
+                ..Body::default()
+            },
+        }
+    }
+
+    /// A record as results show it: `_select`ed attributes (with `Id` and `ResourceUri`),
+    /// expansions only when asked for, and nothing the caller may not read.
+    pub fn project(&self, record: &Value) -> Value {
+        let Value::Object(map) = record else {
+            return record.clone();
+        };
+        let mut out = serde_json::Map::new();
+        match &self.select {
+            None => {
+                for (k, v) in map {
+                    if !self.hidden.contains(k) {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Some(paths) => {
+                for k in ["Id", "ResourceUri"] {
+                    if let Some(v) = map.get(k) {
+                        out.insert(k.to_string(), v.clone());
+                    }
+                }
+                for path in paths {
+                    if self.hidden.contains(&path[0]) {
+                        continue;
+                    }
+                    copy_path(map, &mut out, path);
+                }
+                for k in &self.expanded {
+                    if let Some(v) = map.get(k) {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// Compiles the search to SQL, placeholders from `$1`/`?1`.
+    pub fn sql(&self, layout: &Layout, dialect: &dyn Dialect) -> Result<SearchSql, SearchError> {
+        self.sql_at(layout, dialect, 0)
+    }
+
+    /// Compiles the search to SQL with every placeholder numbered after `offset`, so that
+    /// the statements or the condition can sit inside SQL that already binds `offset`
+    /// parameters.
+    pub fn sql_at(
+        &self,
+        layout: &Layout,
+        dialect: &dyn Dialect,
+        offset: usize,
+    ) -> Result<SearchSql, SearchError> {
+        let filter = sql::condition(&self.plan, layout, dialect, offset)
+            .map_err(|e| SearchError::from_filter(vec![e], ""))?;
+        let table = dialect.quote(&layout.table);
+        let count = self.wants_count().then(|| sql::Query {
+            condition: filter.sql.clone(),
+            sql: format!("SELECT COUNT(*) FROM {table} AS t WHERE {}", filter.sql),
+            params: filter.params.clone(),
+        });
+        let mut columns = Vec::with_capacity(self.plan.order_by.len());
+        for key in &self.plan.order_by {
+            columns.push(
+                sql::order_column(key, layout, dialect).map_err(|e| {
+                    SearchError::new(vec![Problem::parameter("_orderby", e.message)])
+                })?,
+            );
+        }
+        let mut condition = filter.clone();
+        if let Paging::Keyset(Some(last)) = &self.paging {
+            let keyset = keyset_condition(
+                &self.plan.order_by,
+                &columns,
+                last,
+                dialect,
+                offset,
+                &mut condition.params,
+            );
+            condition.sql = format!("{} AND {keyset}", condition.sql);
+        }
+        let rows = self.wants_rows().then(|| {
+            let mut order = String::new();
+            for (key, col) in self.plan.order_by.iter().zip(&columns) {
+                let dir = if key.descending { "DESC" } else { "ASC" };
+                order.push_str(&format!("{col} IS NULL, {col} {dir}, "));
+            }
+            order.push_str(dialect.record_id());
+            order.push_str(", t.rid");
+            let mut params = condition.params.clone();
+            let bind = |v: u64, params: &mut Vec<Param>| {
+                let p = Param::Int(i64::try_from(v).unwrap_or(i64::MAX));
+                let ph = dialect.placeholder(offset + params.len() + 1, &p);
+                params.push(p);
+                ph
+            };
+            let limit = bind(self.limit, &mut params);
+            let skip = bind(self.offset(), &mut params);
+            sql::Query {
+                condition: condition.sql.clone(),
+                sql: format!(
+                    "SELECT t.doc FROM {table} AS t WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {skip}",
+                    condition.sql
+                ),
+                params,
+            }
+        });
+        Ok(SearchSql {
+            condition,
+            rows,
+            count,
+        })
+    }
+}
+
+/// `a > last` in the order of `keys` then `Id`, NULLs last in both directions.
+fn keyset_condition(
+    keys: &[OrderKey],
+    columns: &[String],
+    last: &RowKey,
+    dialect: &dyn Dialect,
+    offset: usize,
+    params: &mut Vec<Param>,
+) -> String {
+    let bind = |p: Param, params: &mut Vec<Param>| {
+        let ph = dialect.placeholder(offset + params.len() + 1, &p);
+        params.push(p);
+        ph
+    };
+    let mut disjuncts = Vec::new();
+    let mut equal: Vec<String> = Vec::new();
+    for ((key, col), value) in keys.iter().zip(columns).zip(&last.values) {
+        match value {
+            None => equal.push(format!("{col} IS NULL")),
+            Some(v) => {
+                let ph = bind(param_of(v), params);
+                let op = if key.descending { "<" } else { ">" };
+                let mut d = equal.clone();
+                d.push(format!("({col} {op} {ph} OR {col} IS NULL)"));
+                disjuncts.push(format!("({})", d.join(" AND ")));
+                equal.push(format!("{col} = {ph}"));
+            }
+        }
+    }
+    let ph = bind(Param::Text(last.id.clone()), params);
+    equal.push(format!("{} > {ph}", dialect.record_id()));
+    disjuncts.push(format!("({})", equal.join(" AND ")));
+    format!("({})", disjuncts.join(" OR "))
+}
+
+fn param_of(v: &SortValue) -> Param {
+    match v {
+        SortValue::Bool(b) => Param::Bool(*b),
+        SortValue::Int(i) => Param::Int(*i),
+        SortValue::Num(f) => Param::Float(*f),
+        SortValue::Text(t) => Param::Text(t.clone()),
+        SortValue::Date(d) => Param::Date(*d),
+        SortValue::DateTime(t) => Param::DateTime(*t),
+        SortValue::Time(t) => Param::Time(*t),
+    }
+}
+
+/// Whether each token value has the variant its key's field type reads as.
+fn fits(last: &RowKey, keys: &[OrderKey]) -> bool {
+    use crate::plan::FieldType as T;
+    last.values.iter().zip(keys).all(|(v, k)| match v {
+        None => true,
+        Some(v) => {
+            matches!(
+                (k.field.ty, v),
+                (T::Boolean, SortValue::Bool(_))
+                    | (T::Integer, SortValue::Int(_))
+                    | (T::Decimal, SortValue::Num(_))
+                    | (T::Date, SortValue::Date(_))
+                    | (T::Datetime, SortValue::DateTime(_))
+                    | (T::Time, SortValue::Time(_))
+            ) || (k.field.ty.is_textual() && matches!(v, SortValue::Text(_)))
+        }
+    })
+}
+
+/// `-Name,Office` as the planner understood it (signed into tokens).
+fn canonical_order(keys: &[OrderKey]) -> String {
+    let items: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{}{}", if k.descending { "-" } else { "" }, k.field.name))
+        .collect();
+    items.join(",")
+}
+
+/// The non-empty items of a comma list, trimmed.
+fn list(text: Option<&str>) -> impl Iterator<Item = &str> {
+    text.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// Reads a bounded integer parameter; a problem when it is not one.
+fn integer(
+    problems: &mut Vec<Problem>,
+    parameter: &'static str,
+    text: Option<&str>,
+    min: u64,
+    max: u64,
+    hint: &str,
+) -> Option<u64> {
+    let text = text?;
+    let value = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse::<u64>().ok()
+    } else {
+        None
+    };
+    match value {
+        Some(v) if (min..=max).contains(&v) => Some(v),
+        _ => {
+            problems.push(Problem::parameter(
+                parameter,
+                format!(
+                    "{parameter} must be a whole number from {min} to {max}{hint}, not {text:?}; \
+                     send e.g. {parameter}={}",
+                    if parameter == "_limit" {
+                        max.min(25)
+                    } else {
+                        min.max(1).min(max)
+                    }
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The keys before a field's first list or object-keys step: what `_select` copies.
+fn attribute_path(path: Vec<PathStep>) -> Vec<String> {
+    path.into_iter()
+        .map_while(|s| match s {
+            PathStep::Key(k) => Some(k),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Copies `path` of `from` into `to`, making the objects on the way.
+fn copy_path(
+    from: &serde_json::Map<String, Value>,
+    to: &mut serde_json::Map<String, Value>,
+    path: &[String],
+) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let Some(value) = from.get(first) else {
+        return;
+    };
+    match (rest.is_empty(), value) {
+        (true, v) => {
+            to.insert(first.clone(), v.clone());
+        }
+        (false, Value::Object(inner)) => {
+            let slot = to
+                .entry(first.clone())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(slot) = slot {
+                copy_path(inner, slot, rest);
+            }
+        }
+        (false, _) => {}
+    }
+}
+
+fn dropped_item(d: &Dropped) -> SparkQlError {
+    SparkQlError {
+        token: d.condition.clone(),
+        token_index: d.start,
+        message: format!(
+            "{} is not a field of this service; the condition was dropped",
+            d.field
+        ),
+        status: Status::Dropped,
+        start: d.start,
+        end: d.end,
+    }
+}
