@@ -42,7 +42,7 @@ pub struct PlanArgs {
     pub syntax: SyntaxArgs,
 }
 
-fn parse_zone(s: &str) -> Result<chrono::FixedOffset, String> {
+pub fn parse_zone(s: &str) -> Result<chrono::FixedOffset, String> {
     if s.eq_ignore_ascii_case("utc") || s == "Z" {
         return Ok(chrono::FixedOffset::east_opt(0).expect("UTC"));
     }

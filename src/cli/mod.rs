@@ -7,6 +7,7 @@ mod eval;
 mod generate;
 mod output;
 mod parse;
+mod search;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,9 @@ enum Command {
     Query(db::QueryArgs),
     /// Print the SQL and parameters a filter compiles to.
     Sql(db::SqlArgs),
+    /// Answer a search request (a query string) as a server would: print the response body
+    /// and exit 0 for a 2xx status, 1 for a 4xx, 2 when it could not run.
+    Search(search::SearchArgs),
 }
 
 /// Options every command that parses shares.
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Load(args) => db::load(args),
         Command::Query(args) => db::query(args),
         Command::Sql(args) => db::sql(args),
+        Command::Search(args) => search::run(args),
     }
 }
 

@@ -151,9 +151,9 @@ pub struct SearchSql {
     /// `_skiptoken` continues a walk), for combining with a server's own SQL; its
     /// placeholders start after the offset given to [`Search::sql_at`].
     pub condition: sql::Condition,
-    /// `SELECT t.doc FROM … WHERE … ORDER BY … LIMIT … OFFSET …`, when results are asked for
-    /// (not with `_limit=0` or `_pagination=count`). Each row's one column is the record's
-    /// JSON text.
+    /// `SELECT t.rid, t.doc FROM … WHERE … ORDER BY … LIMIT … OFFSET …`, when results are
+    /// asked for (not with `_limit=0` or `_pagination=count`): each row is the record's row
+    /// id and its JSON text (what `sql::sqlite::run` and `sql::postgres::run` return).
     pub rows: Option<sql::Query>,
     /// `SELECT COUNT(*) FROM … WHERE …` over the `_filter` alone, when a count is asked for
     /// (`_pagination=1`, `_pagination=count` or `_limit=0`).
@@ -674,7 +674,7 @@ impl Search {
             sql::Query {
                 condition: condition.sql.clone(),
                 sql: format!(
-                    "SELECT t.doc FROM {table} AS t WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {skip}",
+                    "SELECT t.rid, t.doc FROM {table} AS t WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {skip}",
                     condition.sql
                 ),
                 params,
