@@ -436,12 +436,10 @@ impl Search {
             }
         }
         for def in &schema.fields {
-            if caller.may_search(&def.access).is_err() {
-                if let Ok(path) = def.record_path() {
-                    if let [PathStep::Key(k)] = path.as_slice() {
-                        if !hidden.contains(k) {
-                            hidden.push(k.clone());
-                        }
+            if !def.access.is_open() && caller.may_search(&def.access).is_err() {
+                if let Some(k) = top_level_attribute(def) {
+                    if !hidden.iter().any(|h| h == k) {
+                        hidden.push(k.to_string());
                     }
                 }
             }
@@ -804,6 +802,13 @@ fn integer(
             None
         }
     }
+}
+
+/// The top-level record attribute a field is, when its path is one plain key.
+fn top_level_attribute(def: &crate::plan::FieldDef) -> Option<&str> {
+    let path = def.path.as_deref().unwrap_or(&def.name);
+    let plain = !path.is_empty() && path.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    plain.then_some(path)
 }
 
 /// The keys before a field's first list or object-keys step: what `_select` copies.
