@@ -1150,6 +1150,185 @@ fn field_side_results_are_checked_by_the_planner() {
     );
 }
 
+/// What a field-side result of type `result` may be compared with, written out here
+/// independently of the planner: numbers with numbers, dates with dates and datetimes,
+/// characters with characters, patterns and character ranges, times with times, anything
+/// with NULL.
+fn comparable(result: &str, value: &str) -> bool {
+    let numeric = |t: &str| matches!(t, "integer" | "decimal");
+    match (result, value) {
+        (_, "null") => true,
+        (a, b) if numeric(a) && numeric(b) => true,
+        ("date" | "datetime", "date" | "datetime") => true,
+        ("character", "character" | "pattern" | "range") => true,
+        (a, b) => a == b,
+    }
+}
+
+/// The syntax layer no longer compares a field-side function's result with the value (the
+/// reference accepts `tolower(City) Eq 5`); the planner must reject every meaningless
+/// combination, as `type_mismatch` with the span on the (first) offending value, and let
+/// every meaningful one through to SQL and the evaluator. Every operand × value × operator
+/// shape the syntax layer accepts is tried.
+#[test]
+fn field_side_results_against_every_value_shape() {
+    let s = TempSchema::new("shapes", TYPES_JSON).load();
+    let p = private();
+    let layout = spark_filter::sql::Layout::of(&s);
+    let operands: &[(&str, &str)] = &[
+        ("tolower(C)", "character"),
+        ("toupper(CS)", "character"),
+        ("trim(C)", "character"),
+        ("substring(C, 1, 2)", "character"),
+        ("concat(C, 'a')", "character"),
+        ("cast(I, 'character')", "character"),
+        ("length(C)", "integer"),
+        ("indexof(C, 'a')", "integer"),
+        ("round(Dec)", "integer"),
+        ("floor(Dec)", "integer"),
+        ("cast(C, 'integer')", "integer"),
+        ("year(DT)", "integer"),
+        ("month(D)", "integer"),
+        ("dayofweek(DT)", "integer"),
+        ("length(C) Add 1", "integer"),
+        ("(length(C))", "integer"),
+        ("cast(C, 'decimal')", "decimal"),
+        ("fractionalseconds(DT)", "decimal"),
+        ("I Mul 1.5", "decimal"),
+        ("date(DT)", "date"),
+        ("time(DT)", "time"),
+        ("I", "integer"),
+        ("D", "date"),
+        ("T", "boolean"),
+    ];
+    // (value text, its type, whether Gt takes it)
+    let values: &[(&str, &str, bool)] = &[
+        ("5", "integer", true),
+        ("-15.42", "decimal", true),
+        ("2 Add 3", "integer", true),
+        ("''", "character", false),
+        ("'x'", "character", false),
+        ("true", "boolean", false),
+        ("2013-07-26", "date", true),
+        ("2013-07-26T10:22:15Z", "datetime", true),
+        ("10:30", "time", true),
+        ("NULL", "null", false),
+        ("days(1)", "date", true),
+        ("now()", "datetime", true),
+        ("contains('a')", "pattern", false),
+        ("regex('a')", "pattern", false),
+        ("range('a', 'b')", "range", false),
+        ("radius('35.0 -80.0', 1.0)", "shape", false),
+    ];
+    // Lists and ranges: (rhs text, item types in order)
+    let lists: &[(&str, &[&str])] = &[
+        ("1, 2.5", &["integer", "decimal"]),
+        ("'a', 'b'", &["character", "character"]),
+        ("-1, 2, 3", &["integer", "integer", "integer"]),
+    ];
+    let ranges: &[(&str, &[&str])] = &[
+        ("1, 2.5", &["integer", "decimal"]),
+        ("2013-01-01, 2013-02-01T00:00:00Z", &["date", "datetime"]),
+        ("10:00, 11:00", &["time", "time"]),
+        ("days(-1), days(1)", &["date", "date"]),
+    ];
+    let mut tried = 0;
+    let mut check = |filter: String, result: &str, ordered_op: bool, rhs: &str, types: &[&str]| {
+        tried += 1;
+        let unordered = matches!(result, "character" | "boolean");
+        let value_at = filter.len() - rhs.len();
+        let outcome = plan::check(&filter, &s, &p).map_err(Vec::from);
+        if ordered_op && unordered {
+            // Like `LastName Gt 5`: the operator is refused on the whole condition.
+            let es = outcome.expect_err(&filter);
+            assert_eq!(es.len(), 1, "{}", rendered(&es, &filter));
+            assert_eq!(es[0].kind, ErrorKind::OperatorNotAllowed, "{filter}");
+            assert_eq!(
+                (es[0].span.start, es[0].span.end),
+                (0, filter.len()),
+                "{filter}"
+            );
+            return;
+        }
+        // The first item whose type the result cannot be compared with.
+        let mut offset = value_at;
+        let mut bad = None;
+        for (item, ty) in rhs.split(", ").zip(types) {
+            if !comparable(result, ty) {
+                bad = Some((offset, offset + item.len()));
+                break;
+            }
+            offset += item.len() + 2;
+        }
+        if types.len() == 1 {
+            bad = bad.map(|_| (value_at, filter.len()));
+        }
+        match (bad, outcome) {
+            (None, Ok(plan)) => {
+                // What plans must compile and evaluate.
+                for dialect in [
+                    &spark_filter::sql::Sqlite as &dyn spark_filter::sql::Dialect,
+                    &spark_filter::sql::Postgres,
+                ] {
+                    // A dialect may lack a function (a clean, documented error).
+                    if let Err(e) =
+                        spark_filter::sql::compile(&plan, &layout, dialect, Default::default())
+                    {
+                        assert!(e.message.contains("is not available in"), "{filter}: {e}");
+                    }
+                }
+                spark_filter::eval::Evaluator::new(&plan)
+                    .unwrap_or_else(|e| panic!("{filter}: {e}"));
+            }
+            (None, Err(es)) => panic!("expected {filter:?} to plan:\n{}", rendered(&es, &filter)),
+            (Some(_), Ok(plan)) => {
+                panic!("expected {filter:?} to be a type mismatch, it planned: {plan}")
+            }
+            (Some(span), Err(es)) => {
+                assert_eq!(es.len(), 1, "{}", rendered(&es, &filter));
+                assert_eq!(
+                    (es[0].kind, (es[0].span.start, es[0].span.end)),
+                    (ErrorKind::TypeMismatch, span),
+                    "{}",
+                    es[0].render(&filter)
+                );
+                assert_eq!(es[0].code(), 1040);
+            }
+        }
+    };
+    for (operand, result) in operands {
+        for (value, ty, ordered) in values {
+            for op in ["Eq", "Ne"] {
+                check(
+                    format!("{operand} {op} {value}"),
+                    result,
+                    false,
+                    value,
+                    &[ty],
+                );
+            }
+            if *ordered {
+                for op in ["Gt", "Le"] {
+                    check(
+                        format!("{operand} {op} {value}"),
+                        result,
+                        true,
+                        value,
+                        &[ty],
+                    );
+                }
+            }
+        }
+        for (list, types) in lists {
+            check(format!("{operand} Eq {list}"), result, false, list, types);
+        }
+        for (range, types) in ranges {
+            check(format!("{operand} Bt {range}"), result, true, range, types);
+        }
+    }
+    assert_eq!(tried, operands.len() * (16 * 2 + 8 * 2 + 3 + 4));
+}
+
 #[test]
 fn type_mismatches_on_custom_types() {
     let s = TempSchema::new("types", TYPES_JSON).load();

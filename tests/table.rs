@@ -170,6 +170,52 @@ fn conditions(n: usize) -> String {
 
 // ---- keywords and fields ------------------------------------------------------------------
 
+/// A literal may run straight into a keyword, as in the reference's lexer (SPEC 1): the
+/// keyword is a whole word (an uppercase-initial word runs over letters and digits, a
+/// lowercase-initial one over letters only). Anything else running into a literal is an
+/// error on the literal and the first byte after it.
+#[test]
+fn literals_run_into_keywords() {
+    canonical("City Ne 42And Baths Eq 1", "City Ne 42 And Baths Eq 1");
+    canonical(
+        "Visible Ne trueAnd City Eq 'x'",
+        "Visible Ne true And City Eq 'x'",
+    );
+    canonical(
+        "Visible Eq falseOR City Eq 'x'",
+        "Visible Eq false Or City Eq 'x'",
+    );
+    canonical(
+        "Visible Eq truenot(City Eq 'x')",
+        "Visible Eq true Not (City Eq 'x')",
+    );
+    canonical("City Lt 42Add -5", "City Lt 42 Add -5");
+    canonical("X Eq 1.5And Y Eq 1", "X Eq 1.5 And Y Eq 1");
+    canonical("X Eq 1.5E2Or Y Eq 1", "X Eq 150.0 Or Y Eq 1");
+    canonical("X Eq 2013-07-26And Y Eq 1", "X Eq 2013-07-26 And Y Eq 1");
+    canonical("X Eq 10:22or Y Eq 1", "X Eq 10:22:00 Or Y Eq 1");
+    canonical(
+        "X Eq 2013-07-26T10:22:15ZAnd Y Eq 1",
+        "X Eq 2013-07-26T10:22:15Z And Y Eq 1",
+    );
+    canonical("X Eq 'a'And Y Eq 1", "X Eq 'a' And Y Eq 1");
+    canonical("(X Eq 1)And(Y Eq 2)", "(X Eq 1) And (Y Eq 2)");
+    // A lowercase keyword ends at a digit, as the reference reads it.
+    canonical("X eq5", "X Eq 5");
+    canonical("X Eq 1 add2", "X Eq 1 Add 2");
+    canonical("X bt1,2", "X Bt 1,2");
+    // Not keywords: an error on the literal and what follows it.
+    rejects("X Eq 42AndY Eq 1", ErrorKind::Syntax, 5..8);
+    rejects("X Eq 42Baths", ErrorKind::Syntax, 5..8);
+    rejects("X Eq 42_", ErrorKind::Syntax, 5..8);
+    rejects("X Eq 1e5", ErrorKind::Syntax, 5..7);
+    rejects("X Eq trueAndY Eq 1", ErrorKind::Syntax, 5..13);
+    rejects("X Eq truex", ErrorKind::Syntax, 5..10);
+    // A word starting with null is not null + keyword (SPEC 1).
+    rejects("X Eq nullAnd Y Eq 1", ErrorKind::Syntax, 5..12);
+    rejects("X Eq NullAnd Y Eq 1", ErrorKind::Syntax, 5..12);
+}
+
 #[test]
 fn keywords_are_case_insensitive() {
     let ops = ["Eq", "Ne", "Gt", "Ge", "Lt", "Le"];

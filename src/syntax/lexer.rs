@@ -265,7 +265,7 @@ impl<'a> Lexer<'a> {
             while end < bytes.len() && is(bytes[end], ALNUM) {
                 end += 1;
             }
-            end = start + literal_word_len(&self.src[start..end]);
+            end = start + word_len(&self.src[start..], end - start);
             match classify_word(&self.src[start..end], bytes.get(end) == Some(&b'(')) {
                 Word::Lit(lit) => self.literal(lit),
                 Word::Tok(Tok::Function) => {
@@ -580,24 +580,46 @@ fn classify_word(w: &str, paren_follows: bool) -> Word {
     }
 }
 
-/// Whether `rest` starts with a keyword word (`And`, `or`, `Add`…) that ends there: a
-/// literal may run straight into one, as in the reference (`42And` is `42 And`).
+/// Whether `rest` starts with a whole keyword where the reference's lexer sees one: an
+/// uppercase-initial word is its whole `[A-Za-z0-9]*` run (`AndX` is a field), a
+/// lowercase-initial one only its letters (`and5` is `and` + `5`). A literal may run
+/// straight into such a keyword, as in the reference (`42And` is `42 And`).
 fn keyword_follows(rest: &str) -> bool {
-    let len = rest.bytes().take_while(|&b| is(b, ALNUM)).count();
-    len > 0 && keyword(&rest[..len]).is_some()
+    let b = rest.as_bytes();
+    let len = match b.first() {
+        Some(c) if c.is_ascii_uppercase() => b.iter().take_while(|&&c| is(c, ALNUM)).count(),
+        Some(c) if c.is_ascii_lowercase() => {
+            b.iter().take_while(|c| c.is_ascii_alphabetic()).count()
+        }
+        _ => return false,
+    };
+    keyword(&rest[..len]).is_some()
 }
 
-/// The length of the word `w` as a token: all of it, except that a boolean running into
-/// a keyword (`trueAnd`, `falseOr`) is the boolean alone, as in the reference. `NULLAnd`
-/// stays one word, a field (SPEC 1).
+/// The length of the word at the start of `src` as a token, given its `[A-Za-z][A-Za-z0-9]*`
+/// run of `len` bytes: all of it, except where the reference's lexer reads a lowercase word
+/// shorter. A boolean running into a keyword (`trueAnd`, `falseor`) is the boolean alone,
+/// and a lowercase keyword ends before a digit (`eq5` is `eq` + `5`). `NULLAnd` stays one
+/// word, a field (SPEC 1); any other word keeps its whole run (and is an error later).
 #[inline]
-fn literal_word_len(w: &str) -> usize {
+fn word_len(src: &str, len: usize) -> usize {
+    let b = src.as_bytes();
+    if !b[0].is_ascii_lowercase() {
+        return len;
+    }
     for lit in ["true", "false"] {
-        if w.len() > lit.len() && w.starts_with(lit) && keyword(&w[lit.len()..]).is_some() {
+        if len > lit.len() && src.starts_with(lit) && keyword_follows(&src[lit.len()..]) {
             return lit.len();
         }
     }
-    w.len()
+    let letters = b[..len]
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    if letters < len && keyword(&src[..letters]).is_some() {
+        return letters;
+    }
+    len
 }
 
 /// `[A-Za-z][A-Za-z0-9]*`, then classified by [`classify_word`].
@@ -607,7 +629,7 @@ fn word(input: &str) -> LResult<'_, Word> {
         take_while(|c: char| c.is_ascii_alphanumeric()),
     ))
     .parse(input)?;
-    let (w, rest) = input.split_at(literal_word_len(w));
+    let (w, rest) = input.split_at(word_len(input, w.len()));
     let word = classify_word(w, rest.starts_with('('));
     let rest = match word {
         Word::Tok(Tok::Function) => &rest[1..],
