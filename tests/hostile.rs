@@ -572,6 +572,68 @@ fn random_token_soup() {
     });
 }
 
+/// The pieces of the client mistakes that get their own hints (quotes inside and around
+/// values, URL encoding, `_filter=`, typographic quotes), glued together with and without
+/// spaces and next to multi-byte characters: every hint's scanning must stay on character
+/// boundaries and end in a clean error.
+#[test]
+fn random_client_mistake_soup() {
+    let _serial = serial();
+    const PIECES: &[&str] = &[
+        "'",
+        "'",
+        "\"",
+        "\"",
+        "\u{2018}",
+        "\u{2019}",
+        "\u{201C}",
+        "\u{201D}",
+        "%",
+        "%2",
+        "%20",
+        "%27",
+        "%E2%80%98",
+        "+",
+        "_filter=",
+        "_",
+        "=",
+        "é",
+        "東",
+        "O",
+        "Brien",
+        "Name",
+        "Eq",
+        "Gt",
+        "Bt",
+        "And",
+        "and",
+        "1",
+        "100000",
+        "2026-02-28",
+        "true",
+        "\\",
+        "\\'",
+        ",",
+        "(",
+        ")",
+        " ",
+        " ",
+    ];
+    on_small_stack(|| {
+        let mut rng = Rng(0x5EED_0010);
+        let (default, raised) = (default_options(), raised_options());
+        for _ in 0..20_000 {
+            let n = rng.below(16);
+            let mut input = String::new();
+            for _ in 0..n {
+                input.push_str(PIECES[rng.below(PIECES.len())]);
+            }
+            survives(&input, &default);
+            survives(&input, &raised);
+        }
+    });
+}
+
 /// Small valid filters that are mutated one byte at a time: deletions, duplications and
 /// swaps of a character.
 #[test]

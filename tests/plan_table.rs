@@ -958,7 +958,7 @@ fn type_mismatches_point_at_the_value() {
             &privileged(),
             "UserType Eq 'Member' And Visible Eq 'true'",
             "'true'",
-            "Visible is boolean",
+            "Visible is a boolean: write true without quotes",
         ),
         (
             "accounts",
@@ -1327,6 +1327,88 @@ fn field_side_results_against_every_value_shape() {
         }
     }
     assert_eq!(tried, operands.len() * (16 * 2 + 8 * 2 + 3 + 4));
+}
+
+/// A quoted value that would fit the field without its quotes gets the planner's hint
+/// (the planner knows the field's type), with the span on the value; one that would not
+/// gets the plain mismatch.
+#[test]
+fn quoted_values_that_fit_unquoted_get_a_hint() {
+    let s = TempSchema::new("quoted", TYPES_JSON).load();
+    let p = private();
+    for (filter, value, message) in [
+        (
+            "I Eq '100000'",
+            "'100000'",
+            "I is an integer: write 100000 without quotes",
+        ),
+        (
+            "I Ne '-5'",
+            "'-5'",
+            "I is an integer: write -5 without quotes",
+        ),
+        (
+            "I Eq '1.5'",
+            "'1.5'",
+            "I is an integer: write 1.5 without quotes",
+        ),
+        (
+            "Dec Eq '100000'",
+            "'100000'",
+            "Dec is a decimal: write 100000 without quotes",
+        ),
+        (
+            "D Eq '2026-02-28'",
+            "'2026-02-28'",
+            "D is a date: write 2026-02-28 without quotes",
+        ),
+        (
+            "DT Eq '2026-02-28T10:00:00Z'",
+            "'2026-02-28T10:00:00Z'",
+            "DT is a datetime: write 2026-02-28T10:00:00Z without quotes",
+        ),
+        (
+            "DT Eq '2026-02-28'",
+            "'2026-02-28'",
+            "DT is a datetime: write 2026-02-28 without quotes",
+        ),
+        (
+            "Tm Eq '10:30'",
+            "'10:30'",
+            "Tm is a time: write 10:30 without quotes",
+        ),
+        (
+            "T Eq 'false'",
+            "'false'",
+            "T is a boolean: write false without quotes",
+        ),
+        (
+            "I Eq '1','2'",
+            "'1'",
+            "I is an integer: write 1 without quotes",
+        ),
+        (
+            "length(C) Eq '3'",
+            "'3'",
+            "the result of length() is an integer: write 3 without quotes",
+        ),
+        // No hint where the unquoted value would not fit either.
+        (
+            "I Eq 'x'",
+            "'x'",
+            "type mismatch: I is integer, but 'x' is character",
+        ),
+        (
+            "I Eq '2026-02-28'",
+            "'2026-02-28'",
+            "type mismatch: I is integer",
+        ),
+        ("T Eq 'True'", "'True'", "type mismatch: T is boolean"),
+        ("D Eq '10:30'", "'10:30'", "type mismatch: D is date"),
+    ] {
+        let e = fails_in(&s, &p, filter, ErrorKind::TypeMismatch, at(filter, value));
+        assert!(e.message.contains(message), "{filter}: {}", e.message);
+    }
 }
 
 #[test]

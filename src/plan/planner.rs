@@ -947,6 +947,30 @@ impl<'p> Planner<'p> {
             Operand::Call { function, .. } => format!("the result of {}()", function.name()),
             _ => "the left side".to_string(),
         };
+        // `ListPrice Eq '100000'`: the value would fit without its quotes.
+        if let Value::Character(text) = value {
+            let text = text.value();
+            let fits = syntax::unquoted_type(&text).is_some_and(|t| {
+                use ValueType as T;
+                matches!(
+                    (typed.ty, t),
+                    (T::Integer | T::Decimal, T::Integer | T::Decimal)
+                        | (T::Date | T::DateTime, T::Date | T::DateTime)
+                        | (T::Time, T::Time)
+                        | (T::Boolean, T::Boolean)
+                )
+            });
+            if fits {
+                let message = format!(
+                    "{what} is {}: write {text} without quotes ({} is character data)",
+                    with_article(typed.ty),
+                    self.text(vspan)
+                );
+                self.errors
+                    .push(Error::new(ErrorKind::TypeMismatch, vspan, message));
+                return;
+            }
+        }
         self.errors.push(Error::new(
             ErrorKind::TypeMismatch,
             vspan,
@@ -1213,6 +1237,17 @@ fn negate(node: Node) -> Node {
             node: Box::new(other),
         },
     }
+}
+
+/// "an integer", "a date": a type's name with its article, for messages.
+fn with_article(ty: ValueType) -> String {
+    let name = ty.as_str();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 fn value_type_of(ty: FieldType) -> ValueType {

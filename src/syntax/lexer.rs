@@ -12,7 +12,7 @@ use nom::sequence::preceded;
 use nom::{IResult, Parser};
 use rust_decimal::Decimal;
 
-use super::ast::{ArithOp, DateTime, Field, Op, Span};
+use super::ast::{ArithOp, DateTime, Field, Op, Span, ValueType};
 use crate::error::{Error, ErrorKind};
 
 /// A keyword (case-insensitive).
@@ -221,8 +221,8 @@ impl<'a> Lexer<'a> {
                 b'\'' => character(rest).map(|(r, s)| (r, self.literal(Lit::Character(s)))),
                 b'0'..=b'9' | b'-' => number(rest).map(|(r, l)| (r, self.literal(l))),
                 _ => {
-                    let c = rest.chars().next().unwrap_or('\0');
-                    fail(rest, c.len_utf8(), ErrorKind::Syntax, unexpected_char(c))
+                    let (len, message) = unexpected(self.src, start);
+                    fail(rest, len, ErrorKind::Syntax, message)
                 }
             },
         };
@@ -517,8 +517,69 @@ fn zone_fast(bytes: &[u8], at: usize) -> Option<(Option<FixedOffset>, usize)> {
     Some((Some(FixedOffset::east_opt(secs)?), at + 5 + colon))
 }
 
-fn unexpected_char(c: char) -> String {
-    match c {
+/// The error for a character no token starts with, at `start` in `src`: its length (the
+/// span) and a message aimed at the mistake that usually puts it there.
+fn unexpected(src: &str, start: usize) -> (usize, String) {
+    let rest = &src[start..];
+    let before = src[..start].chars().next_back();
+    let c = rest.chars().next().unwrap_or('\0');
+    let one = c.len_utf8();
+    let b = rest.as_bytes();
+    // What a client sends when it passes on a query parameter instead of its value.
+    if b.len() >= 8 && b[..8].eq_ignore_ascii_case(b"_filter=") {
+        return (
+            8,
+            "send only the filter, without '_filter=': the filter is the parameter's value".into(),
+        );
+    }
+    if c == '%' && b.len() >= 3 && b[1].is_ascii_hexdigit() && b[2].is_ascii_hexdigit() {
+        return (
+            3,
+            format!(
+                "this looks URL-encoded ('{}' is an escaped character): decode it first, as in {}",
+                &rest[..3],
+                preview(&url_decoded(src))
+            ),
+        );
+    }
+    let before_word = before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '\'');
+    let after_word = rest[one..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '\'' || c == '%');
+    if c == '+' && before_word && after_word {
+        return (
+            1,
+            format!(
+                "this looks URL-encoded ('+' stands for a space): decode it first, as in {}",
+                preview(&url_decoded(src))
+            ),
+        );
+    }
+    if let Some(ascii) = typographic_quote(c) {
+        // Show the value rewritten when its closing quote is there too.
+        let close = rest[one..]
+            .char_indices()
+            .find(|&(_, q)| typographic_quote(q).is_some())
+            .map(|(i, _)| one + i);
+        let example = match close {
+            Some(end) => format!(
+                ", as in '{}'",
+                preview(&rest[one..end].replace('\'', "\\'"))
+            ),
+            None => String::new(),
+        };
+        let fields = if ascii == '"' {
+            " (double quotes are for custom fields, \"Group\".\"Field\")"
+        } else {
+            ""
+        };
+        return (
+            one,
+            format!("unexpected typographic quote '{c}': use ASCII quotes{example}{fields}"),
+        );
+    }
+    let message = match c {
         '"' => "unexpected '\"'".into(),
         '.' => "unexpected '.': custom fields are written \"Group\".\"Field\"".into(),
         c if c.is_alphabetic() => {
@@ -535,6 +596,42 @@ fn unexpected_char(c: char) -> String {
             format!("unexpected '{c}': arithmetic operators are words: Add, Sub, Mul, Div, Mod")
         }
         c => format!("unexpected '{c}'"),
+    };
+    (one, message)
+}
+
+/// `s` percent-decoded, with `+` as a space (as a query string is decoded).
+fn url_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match b[i] {
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The ASCII quote a typographic quote stands in for (word processors and chat clients
+/// replace `'` and `"` with these).
+fn typographic_quote(c: char) -> Option<char> {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' => Some('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' => Some('"'),
+        _ => None,
     }
 }
 
@@ -822,6 +919,25 @@ fn number(input: &str) -> LResult<'_, Lit<'_>> {
 pub(crate) fn temporal(s: &str) -> Option<Lit<'_>> {
     match number(s) {
         Ok(("", lit @ (Lit::Date(_) | Lit::Time(_) | Lit::DateTime(_)))) => Some(lit),
+        _ => None,
+    }
+}
+
+/// The type `s` has when written without quotes: a number, date, time, datetime or
+/// boolean that is the whole of `s`. For hints such as "write 100000 without quotes".
+pub(crate) fn unquoted_type(s: &str) -> Option<ValueType> {
+    if s == "true" || s == "false" {
+        return Some(ValueType::Boolean);
+    }
+    match number(s) {
+        Ok(("", lit)) => match lit {
+            Lit::Integer(_) => Some(ValueType::Integer),
+            Lit::Decimal(_) => Some(ValueType::Decimal),
+            Lit::Date(_) => Some(ValueType::Date),
+            Lit::Time(_) => Some(ValueType::Time),
+            Lit::DateTime(_) => Some(ValueType::DateTime),
+            _ => None,
+        },
         _ => None,
     }
 }

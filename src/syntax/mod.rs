@@ -17,6 +17,8 @@ pub use functions::Function;
 pub use text::{Piece, Text};
 pub use value::Clock;
 
+pub(crate) use lexer::unquoted_type;
+
 use crate::error::{Error, ErrorKind};
 
 /// Reads a whole string as a date, a clock time or a datetime, with the filter grammar's

@@ -8,7 +8,7 @@
 
 use super::ast::*;
 use super::functions::{Function, Returns, cast_target};
-use super::lexer::{Kw, Lexer, Lit, Tok, Token, field_of, preview};
+use super::lexer::{Kw, Lexer, Lit, Tok, Token, field_of, preview, unquoted_type};
 use super::text::Text;
 use super::value::{self, Clock};
 use super::{Limits, ParseOptions};
@@ -159,6 +159,85 @@ impl<'a, 'o> Parser<'a, 'o> {
         Error::new(ErrorKind::Syntax, t.span, message)
     }
 
+    /// `Name Eq 'O'Brien'`: a word or value straight after the quote that ended a value
+    /// means the quote was meant to be inside it. The error is on that quote.
+    #[cold]
+    fn quote_in_value(&self, t: &Token) -> Option<Error> {
+        if !matches!(t.tok, Tok::Field | Tok::Word | Tok::Lit | Tok::Function) {
+            return None;
+        }
+        let close = t.span.start.checked_sub(1)?;
+        if self.src.as_bytes()[close] != b'\'' {
+            return None;
+        }
+        // The value that ended there (read again: this is the error path).
+        let mut lexer = Lexer::new(self.src);
+        let open = loop {
+            let token = lexer.next_token().ok()?;
+            if token.tok == Tok::Eof || token.span.start >= close {
+                return None;
+            }
+            if token.span.end == close + 1 {
+                break token.span.start;
+            }
+        };
+        // Where it was probably meant to end: the next quote before a space, ')', ',' or
+        // the end, if any.
+        let rest = &self.src[close + 1..];
+        let meant = rest.match_indices('\'').find_map(|(i, _)| {
+            let next = rest[i + 1..].chars().next();
+            (!rest[..i].ends_with('\\')
+                && next.is_none_or(|n| n.is_whitespace() || n == ')' || n == ','))
+            .then_some(close + 1 + i)
+        });
+        let example = match meant {
+            Some(end) => {
+                let inner = self.src[open + 1..end].replace("''", "'");
+                let mut escaped = String::with_capacity(inner.len() + 2);
+                let mut backslash = false;
+                for c in inner.chars() {
+                    if c == '\'' && !backslash {
+                        escaped.push('\\');
+                    }
+                    backslash = c == '\\' && !backslash;
+                    escaped.push(c);
+                }
+                format!(": write '{}'", preview(&escaped))
+            }
+            None => String::new(),
+        };
+        Some(Error::new(
+            ErrorKind::Syntax,
+            Span::new(close, close + 1),
+            format!("this quote ends the value; a quote inside a value is written \\'{example}"),
+        ))
+    }
+
+    /// `UserType Eq "Member"`: a double-quoted value where a value is expected. `from` is
+    /// where the value starts, before whitespace.
+    #[cold]
+    fn double_quoted_value(&self, from: usize) -> Option<Error> {
+        let start = from + self.src[from..].len() - self.src[from..].trim_start().len();
+        let rest = &self.src[start..];
+        if !rest.starts_with('"') {
+            return None;
+        }
+        let (span, example) = match rest[1..].find('"') {
+            Some(i) => (
+                Span::new(start, start + i + 2),
+                format!(": write '{}'", preview(&rest[1..=i].replace('\'', "\\'"))),
+            ),
+            None => (Span::new(start, start + 1), String::new()),
+        };
+        Some(Error::new(
+            ErrorKind::Syntax,
+            span,
+            format!(
+                "values are single-quoted{example} (double quotes are for custom fields, \"Group\".\"Field\")"
+            ),
+        ))
+    }
+
     /// The clock for folding: a fixed clock as given, the system clock read once.
     fn pinned_clock(&mut self) -> &Clock {
         match self.clock {
@@ -200,13 +279,15 @@ impl<'a, 'o> Parser<'a, 'o> {
         match t.tok {
             Tok::Eof => Ok(Filter { expr: Some(expr) }),
             Tok::RParen => Err(self.syntax(&t, "unmatched ')'".into())),
-            _ => Err(self.syntax(
-                &t,
-                format!(
-                    "expected And, Or or Not between conditions, found {}",
-                    self.describe(&t)
-                ),
-            )),
+            _ => Err(self.quote_in_value(&t).unwrap_or_else(|| {
+                self.syntax(
+                    &t,
+                    format!(
+                        "expected And, Or or Not between conditions, found {}",
+                        self.describe(&t)
+                    ),
+                )
+            })),
         }
     }
 
@@ -406,7 +487,9 @@ impl<'a, 'o> Parser<'a, 'o> {
                     self.describe(&t)
                 ),
             };
-            return Err(self.syntax(&t, message));
+            return Err(self
+                .quote_in_value(&t)
+                .unwrap_or_else(|| self.syntax(&t, message)));
         }
         self.bump()?;
         let span = open.span.to(t.span);
@@ -530,7 +613,10 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     /// A value expression, folded.
     fn constant(&mut self, before: Token) -> PResult<Constant<'a>> {
-        let t = self.peek()?;
+        let t = match self.peek() {
+            Ok(t) => t,
+            Err(e) => return Err(self.double_quoted_value(before.span.end).unwrap_or(e)),
+        };
         if matches!(
             t.tok,
             Tok::Eof | Tok::Comma | Tok::RParen | Tok::Kw(Kw::And | Kw::Or | Kw::Not)
@@ -1140,11 +1226,13 @@ fn check_comparison(op: Op, op_span: Span, rhs: &Rhs<'_>) -> PResult<()> {
             for bound in [low, high] {
                 let t = bound.value.value_type();
                 if !t.is_ordered() {
+                    let hint =
+                        unquoted_hint(&bound.value).map_or(String::new(), |h| format!(": {h}"));
                     return Err(Error::new(
                         ErrorKind::TypeMismatch,
                         bound.term.span,
                         format!(
-                            "Bt takes numbers, dates, times or datetimes, not {}",
+                            "Bt takes numbers, dates, times or datetimes, not {}{hint}",
                             t.as_str()
                         ),
                     ));
@@ -1154,6 +1242,19 @@ fn check_comparison(op: Op, op_span: Span, rhs: &Rhs<'_>) -> PResult<()> {
         }
     };
     if !op.is_equality() && !value_type.is_ordered() {
+        // `ListPrice Gt '100000'`: the mistake is the quotes, not the operator.
+        if let Rhs::Single { value } = rhs {
+            if let Some(hint) = unquoted_hint(&value.value) {
+                return Err(Error::new(
+                    ErrorKind::TypeMismatch,
+                    value.term.span,
+                    format!(
+                        "{} compares numbers, dates, times and datetimes, and a quoted value is character data: {hint}",
+                        op.as_str()
+                    ),
+                ));
+            }
+        }
         return Err(Error::new(
             ErrorKind::OperatorNotAllowed,
             op_span,
@@ -1168,6 +1269,18 @@ fn check_comparison(op: Op, op_span: Span, rhs: &Rhs<'_>) -> PResult<()> {
     // accepts `tolower(City) Eq 5`, and the planner, which knows the field's declared type,
     // rejects what cannot match (SPEC 3).
     Ok(())
+}
+
+/// "write 100000 without quotes", for a character value that reads as a number, date,
+/// time or datetime when unquoted.
+fn unquoted_hint(value: &Value<'_>) -> Option<String> {
+    let Value::Character(text) = value else {
+        return None;
+    };
+    let text = text.value();
+    unquoted_type(&text)
+        .filter(|t| t.is_ordered())
+        .map(|_| format!("write {text} without quotes"))
 }
 
 /// The literal a term is, looking through parentheses: `(true)` is the literal `true`.
@@ -1190,11 +1303,20 @@ fn unify<'c, 'a: 'c>(
     for item in items {
         let t = item.value.value_type();
         ty = ty.unify(t).ok_or_else(|| {
+            // `1,'2'`: the quotes are the mistake.
+            let hint = unquoted_hint(&item.value)
+                .filter(|_| {
+                    let Value::Character(text) = &item.value else {
+                        return false;
+                    };
+                    unquoted_type(&text.value()).is_some_and(|u| ty.unify(u).is_some())
+                })
+                .map_or(String::new(), |h| format!(": {h}"));
             Error::new(
                 ErrorKind::TypeMismatch,
                 item.term.span,
                 format!(
-                    "type mismatch in {what}: {} after {}",
+                    "type mismatch in {what}: {} after {}{hint}",
                     t.as_str(),
                     ty.as_str()
                 ),
