@@ -1059,6 +1059,14 @@ fn type_mismatches_of_functions_and_multi_valued_fields() {
     fails_in(&s, &p, "year(C) Eq 2024", ErrorKind::TypeMismatch, (5, 6));
     fails_in(&s, &p, "C Add 1 Gt 2", ErrorKind::TypeMismatch, (0, 1));
     fails_in(&s, &p, "-T Eq 1", ErrorKind::TypeMismatch, (1, 2));
+    // The parser lets a negated field-side result through, as the reference does.
+    fails_in(
+        &s,
+        &p,
+        "-tolower(C) Eq 'x'",
+        ErrorKind::TypeMismatch,
+        (1, 11),
+    );
 }
 
 /// A field-side function's result compared with a value of another type: the parser

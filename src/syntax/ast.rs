@@ -542,13 +542,16 @@ impl ValueType {
     }
 
     /// The common type of two list items or range bounds, with the reference coercions
-    /// integer+decimal → decimal and date+datetime → datetime.
+    /// integer+decimal → decimal and date+datetime → datetime; character values and the
+    /// results of `contains()`, `regex()` and the like (which the reference types as
+    /// character too) make a pattern list: `'a', contains('b')`.
     pub fn unify(self, other: ValueType) -> Option<ValueType> {
         use ValueType::*;
         match (self, other) {
             (a, b) if a == b => Some(a),
             (Integer, Decimal) | (Decimal, Integer) => Some(Decimal),
             (Date, DateTime) | (DateTime, Date) => Some(DateTime),
+            (Character | Pattern | CharRange, Character | Pattern | CharRange) => Some(Pattern),
             _ => None,
         }
     }

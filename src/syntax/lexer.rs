@@ -266,10 +266,16 @@ impl<'a> Lexer<'a> {
                 end += 1;
             }
             end = start + word_len(&self.src[start..], end - start);
-            match classify_word(&self.src[start..end], bytes.get(end) == Some(&b'(')) {
+            // Only a lowercase word can be a function name.
+            let paren = if first.is_ascii_lowercase() {
+                paren_after(&self.src[end..])
+            } else {
+                None
+            };
+            match classify_word(&self.src[start..end], paren.is_some()) {
                 Word::Lit(lit) => self.literal(lit),
                 Word::Tok(Tok::Function) => {
-                    end += 1;
+                    end += paren.unwrap_or(0) + 1;
                     Tok::Function
                 }
                 Word::Tok(tok) => tok,
@@ -727,12 +733,32 @@ fn word(input: &str) -> LResult<'_, Word> {
     ))
     .parse(input)?;
     let (w, rest) = input.split_at(word_len(input, w.len()));
-    let word = classify_word(w, rest.starts_with('('));
-    let rest = match word {
-        Word::Tok(Tok::Function) => &rest[1..],
-        _ => rest,
+    let paren = if w.as_bytes()[0].is_ascii_lowercase() {
+        paren_after(rest)
+    } else {
+        None
     };
-    Ok((rest, word))
+    let word = classify_word(w, paren.is_some());
+    let rest = match (word, paren) {
+        (Word::Tok(Tok::Function), Some(at)) => &rest[at + 1..],
+        (word, _) => return Ok((rest, word)),
+    };
+    Ok((rest, Word::Tok(Tok::Function)))
+}
+
+/// Where the `(` of a call is in `rest`, the text after a word: at its start, or after
+/// whitespace (`days (1)`), as the reference reads a function name and its parenthesis.
+#[inline]
+fn paren_after(rest: &str) -> Option<usize> {
+    let b = rest.as_bytes();
+    match b.first()? {
+        b'(' => Some(0),
+        c if is(*c, SPACE) => {
+            let at = b.iter().position(|&c| !is(c, SPACE))?;
+            (b[at] == b'(').then_some(at)
+        }
+        _ => None,
+    }
 }
 
 fn keyword(w: &str) -> Option<Kw> {
@@ -1133,14 +1159,17 @@ fn time(input: &str) -> LResult<'_, NaiveTime> {
                         "expected digits after '.' in a time",
                     )
                 })?;
-            if digits.len() > 9 {
+            // Up to 50 digits, as in the reference; digits past nanoseconds are dropped
+            // (every back end compares at microseconds).
+            if digits.len() > 50 {
                 return fail(
                     input,
                     input.len() - r2.len(),
                     ErrorKind::InvalidValue,
-                    "fractional seconds go down to nanoseconds (at most 9 digits)",
+                    "fractional seconds have at most 50 digits",
                 );
             }
+            let digits = &digits[..digits.len().min(9)];
             let nanos: u32 = digits.parse().unwrap_or(0) * 10u32.pow(9 - digits.len() as u32);
             (r2, nanos)
         }

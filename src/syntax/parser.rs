@@ -786,16 +786,10 @@ impl<'a, 'o> Parser<'a, 'o> {
         }
         let meaning = match inner.meaning {
             Meaning::Const(v) => Meaning::Const(value::negate(v, span)?),
-            Meaning::Field(ty) => {
-                if let Some(t) = ty.filter(|t| !t.is_numeric()) {
-                    return Err(Error::new(
-                        ErrorKind::TypeMismatch,
-                        inner.term.span,
-                        format!("only numbers can be negated, not {}", t.as_str()),
-                    ));
-                }
-                Meaning::Field(ty)
-            }
+            // As in the reference, negating a field side is not checked here
+            // (`-tolower(City) Eq 'x'` parses); the planner, which knows the field's type,
+            // rejects a negated non-number.
+            Meaning::Field(ty) => Meaning::Field(ty.filter(|t| t.is_numeric())),
         };
         let height = inner.height + 1;
         self.check_height(height, span)?;
@@ -849,7 +843,8 @@ impl<'a, 'o> Parser<'a, 'o> {
             }
             Tok::Function => {
                 let name = self.text(t.span);
-                self.call(t, &name[..name.len() - 1], side)
+                // The token runs to the '(', with any whitespace before it.
+                self.call(t, name[..name.len() - 1].trim_end(), side)
             }
             Tok::LParen => {
                 self.bump()?;
