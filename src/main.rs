@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
+        // `spark-filter … | head`: the reader has what it wanted.
+        Err(e) if cli::is_broken_pipe(&*e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("spark-filter: {e}");
             ExitCode::from(2)

@@ -139,7 +139,7 @@ pub type Planned = Result<plan::Plan, Vec<(Error, String)>>;
 pub struct CheckArgs {
     /// The filter text.
     filter: String,
-    /// Print {"ok","plan","errors","dropped"} as JSON.
+    /// Print {"ok","plan","errors","dropped"} as JSON, and nothing else (also on errors).
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -161,9 +161,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Err(errors) => {
             if args.json {
+                // Only JSON: the errors, spans included, are in it.
                 let list: Vec<&Error> = errors.iter().map(|(e, _)| e).collect();
                 let answer = json!({ "ok": false, "plan": null, "errors": list, "dropped": [] });
                 writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
+                return Ok(ExitCode::FAILURE);
             }
             Ok(super::report_errors(&errors))
         }

@@ -1,6 +1,5 @@
 //! `spark-filter load`, `query` and `sql`: the SQL back ends from the command line.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
 
@@ -35,7 +34,10 @@ pub fn load(args: LoadArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let input: Box<dyn BufRead> = if args.file == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(BufReader::with_capacity(1 << 16, File::open(&args.file)?))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            super::open_file(&args.file)?,
+        ))
     };
     let zone = args.zone.unwrap_or_else(utc);
     let n = if args.db.starts_with("sqlite") {
@@ -101,6 +103,17 @@ fn compile_filter(
 
 pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let sqlite = args.db.starts_with("sqlite");
+    // Opening a SQLite file that is not there would create an empty one, and every query
+    // would find nothing: say what to do instead.
+    if let Some(path) = args.db.strip_prefix("sqlite://") {
+        if !std::path::Path::new(path).exists() {
+            return Err(format!(
+                "no database at {path}: run `spark-filter load --schema {} --db {} RECORDS.jsonl` first",
+                args.plan.schema, args.db
+            )
+            .into());
+        }
+    }
     let dialect: &dyn Dialect = if sqlite { &Sqlite } else { &Postgres };
     let q = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
         Ok(q) => q,
@@ -159,8 +172,13 @@ pub fn sql(args: SqlArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         writeln!(out, "{}", serde_json::to_string_pretty(&q)?)?;
     } else {
         writeln!(out, "{}", q.sql)?;
+        // Parameters as the dialect numbers them: $1 in PostgreSQL, ?1 in SQLite.
+        let mark = match args.dialect {
+            DialectArg::Postgres => '$',
+            DialectArg::Sqlite => '?',
+        };
         for (i, p) in q.params.iter().enumerate() {
-            writeln!(out, "-- ${} = {}", i + 1, serde_json::to_string(p)?)?;
+            writeln!(out, "-- {mark}{} = {}", i + 1, serde_json::to_string(p)?)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,5 @@
 //! `spark-filter eval`: filter JSONL records in memory.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter};
 use std::process::ExitCode;
 
@@ -30,7 +29,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let evaluator = Evaluator::new(&plan)?;
     let input: Box<dyn BufRead> = match args.file.as_deref() {
         None | Some("-") => Box::new(io::stdin().lock()),
-        Some(path) => Box::new(BufReader::with_capacity(1 << 16, File::open(path)?)),
+        Some(path) => Box::new(BufReader::with_capacity(1 << 16, super::open_file(path)?)),
     };
     let mut out = Output::new(
         &args.output,

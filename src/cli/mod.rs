@@ -9,6 +9,8 @@ mod output;
 mod parse;
 mod search;
 
+use std::fs::File;
+use std::io;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -107,6 +109,39 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Sql(args) => db::sql(args),
         Command::Search(args) => search::run(args),
     }
+}
+
+/// Opens an input file, naming it in the error: `cannot open x.jsonl: No such file or
+/// directory`.
+pub fn open_file(path: &str) -> io::Result<File> {
+    File::open(path).map_err(|e| {
+        let reason = e.to_string();
+        let reason = match reason.find(" (os error") {
+            Some(at) => reason[..at].to_string(),
+            None => reason,
+        };
+        io::Error::new(e.kind(), format!("cannot open {path}: {reason}"))
+    })
+}
+
+/// Whether an error comes from writing into a closed pipe (`spark-filter … | head`), which
+/// ends the command quietly with status 0.
+pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        if let Some(json) = e.downcast_ref::<serde_json::Error>() {
+            if json.io_error_kind() == Some(io::ErrorKind::BrokenPipe) {
+                return true;
+            }
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// Prints planning errors (each rendered against the text its span points into) and

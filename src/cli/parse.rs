@@ -1,7 +1,6 @@
 //! `spark-filter parse`: one filter, or a JSONL batch.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
 
@@ -16,13 +15,20 @@ pub struct ParseArgs {
     /// The filter text (omit with --batch).
     #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     filter: Option<String>,
-    /// Print the syntax tree as JSON instead of the canonical filter.
+    /// Print the syntax tree as JSON instead of the canonical filter (on errors, only the
+    /// error as JSON).
     #[arg(long)]
     json: bool,
     /// Read JSONL lines {"filter": "..."} from FILE (or - for standard input) and write one
-    /// JSONL answer per line, in order.
+    /// JSONL answer per line, in order: {"ok":true} (then "canonical", then "ast" when asked)
+    /// or {"ok":false,"error":{"code","kind","message","start","end"}}, keys in that order.
+    /// Exit status: 0 when every line parsed, 1 when any did not, 2 when the input cannot
+    /// be read.
     #[arg(long, value_name = "FILE|-")]
     batch: Option<String>,
+    /// With --batch: add the canonical text ("canonical") to each successful answer.
+    #[arg(long, requires = "batch")]
+    canonical: bool,
     /// With --batch: add the syntax tree ("ast") to each successful answer.
     #[arg(long, requires = "batch")]
     ast: bool,
@@ -38,14 +44,21 @@ pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if args.ast && args.batch.is_none() {
         return Err("--ast goes with --batch (use --json for one filter's tree)".into());
     }
+    if args.canonical && args.batch.is_none() {
+        return Err("--canonical goes with --batch (one filter prints its canonical text)".into());
+    }
     let options = args.syntax.options();
     if let Some(path) = &args.batch {
         let source: Box<dyn Read + Send> = if path == "-" {
             Box::new(io::stdin())
         } else {
-            Box::new(File::open(path)?)
+            Box::new(super::open_file(path)?)
         };
         let input = BufReader::with_capacity(1 << 16, source);
+        let flags = Flags {
+            ast: args.ast,
+            canonical: args.canonical,
+        };
         let stdout = io::stdout().lock();
         let mut out = BufWriter::with_capacity(1 << 16, stdout);
         let threads = match args.threads {
@@ -53,9 +66,9 @@ pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
             None => std::thread::available_parallelism().map_or(1, usize::from),
         };
         let all_ok = if threads > 1 {
-            batch_parallel(input, &mut out, &options, args.ast, threads)?
+            batch_parallel(input, &mut out, &options, flags, threads)?
         } else {
-            batch(input, &mut out, &options, args.ast)?
+            batch(input, &mut out, &options, flags)?
         };
         out.flush()?;
         return Ok(if all_ok {
@@ -78,13 +91,22 @@ pub fn run(args: ParseArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Err(e) => {
             if args.json {
+                // Only JSON: the error, span included, is in it.
                 let answer = serde_json::json!({ "ok": false, "error": e });
-                println!("{answer}");
+                writeln!(io::stdout().lock(), "{answer}")?;
+            } else {
+                eprintln!("{}", e.render(&filter));
             }
-            eprintln!("{}", e.render(&filter));
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// What each batch answer holds besides "ok".
+#[derive(Clone, Copy)]
+struct Flags {
+    ast: bool,
+    canonical: bool,
 }
 
 #[derive(Deserialize)]
@@ -102,7 +124,7 @@ fn batch(
     mut input: BufReader<impl Read>,
     out: &mut impl Write,
     options: &ParseOptions,
-    with_ast: bool,
+    flags: Flags,
 ) -> io::Result<bool> {
     let mut all_ok = true;
     let mut buf = Vec::with_capacity(1024);
@@ -111,7 +133,7 @@ fn batch(
         if input.read_until(b'\n', &mut buf)? == 0 {
             return Ok(all_ok);
         }
-        all_ok &= answer(&buf, out, options, with_ast)?;
+        all_ok &= answer(&buf, out, options, flags)?;
         if input.buffer().is_empty() {
             out.flush()?;
         }
@@ -131,7 +153,7 @@ fn batch_parallel(
     mut input: BufReader<impl Read + Send>,
     out: &mut impl Write,
     options: &ParseOptions,
-    with_ast: bool,
+    flags: Flags,
     threads: usize,
 ) -> io::Result<bool> {
     use std::collections::BTreeMap;
@@ -170,7 +192,7 @@ fn batch_parallel(
                         .map_err(drop)
                         .and_then(|rx| rx.recv().map_err(drop));
                     let Ok((index, chunk)) = job else { return };
-                    let answered = answer_chunk(&chunk, options, with_ast);
+                    let answered = answer_chunk(&chunk, options, flags);
                     if done_tx.send((index, answered)).is_err() {
                         return;
                     }
@@ -215,15 +237,11 @@ fn batch_parallel(
 }
 
 /// The answers to a chunk of whole lines, and whether all parsed.
-fn answer_chunk(
-    chunk: &[u8],
-    options: &ParseOptions,
-    with_ast: bool,
-) -> io::Result<(Vec<u8>, bool)> {
+fn answer_chunk(chunk: &[u8], options: &ParseOptions, flags: Flags) -> io::Result<(Vec<u8>, bool)> {
     let mut out = Vec::with_capacity(chunk.len() / 4);
     let mut all_ok = true;
     for line in chunk.split_inclusive(|&b| b == b'\n') {
-        all_ok &= answer(line, &mut out, options, with_ast)?;
+        all_ok &= answer(line, &mut out, options, flags)?;
     }
     Ok((out, all_ok))
 }
@@ -234,7 +252,7 @@ fn answer(
     line: &[u8],
     out: &mut impl Write,
     options: &ParseOptions,
-    with_ast: bool,
+    flags: Flags,
 ) -> io::Result<bool> {
     let line = trim_newline(line);
     let read = match plain_filter_line(line) {
@@ -243,14 +261,17 @@ fn answer(
     };
     Ok(match read {
         Ok(Line { filter }) => match parse_with(&filter, options) {
-            Ok(tree) if with_ast => {
-                out.write_all(b"{\"ok\":true,\"ast\":")?;
-                serde_json::to_writer(&mut *out, &tree)?;
+            Ok(tree) => {
+                out.write_all(b"{\"ok\":true")?;
+                if flags.canonical {
+                    out.write_all(b",\"canonical\":")?;
+                    serde_json::to_writer(&mut *out, &tree.to_string())?;
+                }
+                if flags.ast {
+                    out.write_all(b",\"ast\":")?;
+                    serde_json::to_writer(&mut *out, &tree)?;
+                }
                 out.write_all(b"}\n")?;
-                true
-            }
-            Ok(_) => {
-                out.write_all(b"{\"ok\":true}\n")?;
                 true
             }
             Err(e) => {
@@ -261,13 +282,13 @@ fn answer(
             }
         },
         Err(e) => {
+            // The same keys, in the same order, as a parse error's answer.
             let message = format!("line is not a JSON object with a \"filter\" string: {e}");
-            let answer = serde_json::json!({
-                "ok": false,
-                "error": { "code": 1040, "kind": "invalid_input", "message": message, "start": 0, "end": 0 }
-            });
-            serde_json::to_writer(&mut *out, &answer)?;
-            out.write_all(b"\n")?;
+            out.write_all(
+                b"{\"ok\":false,\"error\":{\"code\":1040,\"kind\":\"invalid_input\",\"message\":",
+            )?;
+            serde_json::to_writer(&mut *out, &message)?;
+            out.write_all(b",\"start\":0,\"end\":0}}\n")?;
             false
         }
     })
