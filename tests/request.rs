@@ -835,3 +835,23 @@ fn arbitrary_query_strings_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_layout_of_another_schema_is_the_programs_mistake() {
+    let events = Schema::from_json(EVENTS).unwrap();
+    let accounts = builtin::builtin("accounts").unwrap();
+    let search = Search::from_query("_filter=Flag+Eq+true", &events, &private()).unwrap();
+    let err = search.sql(&Layout::of(&accounts), &Postgres).unwrap_err();
+    assert_eq!((err.status(), err.code()), (500, 500));
+}
+
+#[test]
+fn form_bodies_read_like_query_strings() {
+    let schema = Schema::from_json(EVENTS).unwrap();
+    let body = "_filter=Name+Eq+%27ann%27+And+Flag+Eq+true&_orderby=-When&_limit=3";
+    let a = spark_filter::request::Request::from_form(body).unwrap();
+    let b = spark_filter::request::Request::from_query(&format!("?{body}")).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.filter.as_deref(), Some("Name Eq 'ann' And Flag Eq true"));
+    assert!(Search::check(&a, &schema, &private()).is_ok());
+}

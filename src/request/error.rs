@@ -71,7 +71,8 @@ impl Problem {
 /// `{"D":{"Success":false,…}}` envelope. The code is 1500 (HTTP 403) when the caller may not
 /// search the service at all, else 1053 when a parameter other than `_filter` is wrong (with
 /// `Details` naming the first such parameter), else 1040, or 1041 when every filter error is
-/// an exceeded limit; all HTTP 400.
+/// an exceeded limit; all HTTP 400. A search compiled with the layout of another schema is
+/// the program's mistake: code and status 500.
 ///
 /// ```
 /// use spark_filter::request::Request;
@@ -102,10 +103,13 @@ impl SearchError {
         )
     }
 
-    /// The Spark error code: 1500, 1053, 1041 or 1040.
+    /// The Spark error code: 500 (a layout of another schema: the program's mistake), 1500,
+    /// 1053, 1041 or 1040.
     pub fn code(&self) -> u16 {
         let has = |c: u16| self.problems.iter().any(|p| p.code() == c);
-        if has(1500) {
+        if has(500) {
+            500
+        } else if has(1500) {
             1500
         } else if has(1053) {
             1053
@@ -118,9 +122,13 @@ impl SearchError {
         }
     }
 
-    /// The HTTP status: 403 for 1500, else 400.
+    /// The HTTP status: 403 for 1500, 500 for 500, else 400.
     pub fn status(&self) -> u16 {
-        if self.code() == 1500 { 403 } else { 400 }
+        match self.code() {
+            1500 => 403,
+            500 => 500,
+            _ => 400,
+        }
     }
 
     /// The parameter a 1053 error is about (the first one that is wrong).
@@ -142,6 +150,7 @@ impl SearchError {
             .iter()
             .filter(|p| code != 1053 || p.code() == 1053)
             .filter(|p| code != 1500 || p.code() == 1500)
+            .filter(|p| code != 500 || p.code() == 500)
             .collect();
         let message = match relevant.as_slice() {
             [one] => one.message().to_string(),

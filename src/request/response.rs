@@ -25,6 +25,57 @@ impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// A failure envelope with `status`, `code` and `message`: for the failures of SPEC 9
+    /// that a server, not a search, decides (the named constructors below).
+    ///
+    /// ```
+    /// use spark_filter::request::Response;
+    /// let r = Response::unavailable("the database is unavailable; try again shortly");
+    /// assert_eq!(r.status, 503);
+    /// assert_eq!(r.to_json(), r#"{"D":{"Success":false,"Code":1550,"Message":"the database is unavailable; try again shortly"}}"#);
+    /// ```
+    pub fn failure(status: u16, code: u16, message: impl Into<String>) -> Response {
+        Response {
+            status,
+            body: Body {
+                success: false,
+                code: Some(code),
+                message: Some(message.into()),
+                ..Body::default()
+            },
+        }
+    }
+
+    /// 401, code 1000: no API key or an unknown one.
+    pub fn unauthorized(message: impl Into<String>) -> Response {
+        Response::failure(401, 1000, message)
+    }
+
+    /// 403, code 1500: the caller's role may not use this service or method.
+    pub fn forbidden(message: impl Into<String>) -> Response {
+        Response::failure(403, 1500, message)
+    }
+
+    /// 503, code 1516: the search was cancelled by the statement timeout.
+    pub fn cancelled(message: impl Into<String>) -> Response {
+        Response::failure(503, 1516, message)
+    }
+
+    /// 503, code 1550: the database is unavailable.
+    pub fn unavailable(message: impl Into<String>) -> Response {
+        Response::failure(503, 1550, message)
+    }
+
+    /// 404, code 404: no record with that Id.
+    pub fn not_found(message: impl Into<String>) -> Response {
+        Response::failure(404, 404, message)
+    }
+
+    /// 405, code 405: a method the seed marks "Not implemented".
+    pub fn method_not_allowed(message: impl Into<String>) -> Response {
+        Response::failure(405, 405, message)
+    }
 }
 
 /// The `D` object of a success or failure envelope; absent members are left out.
