@@ -855,3 +855,73 @@ fn form_bodies_read_like_query_strings() {
     assert_eq!(a.filter.as_deref(), Some("Name Eq 'ann' And Flag Eq true"));
     assert!(Search::check(&a, &schema, &private()).is_ok());
 }
+
+#[test]
+fn multi_valued_fields_are_refused_at_planning() {
+    // Tags is marked orderable here on purpose: the planner, not the SQL compiler, refuses it.
+    let text = EVENTS.replace(
+        r#""path": "Tags[]", "orderable": false"#,
+        r#""path": "Tags[]", "orderable": true"#,
+    );
+    let schema = Schema::from_json(&text).unwrap();
+    let caller = Caller::new(Role::Private);
+    let errors = spark_filter::plan::order_by("Tags", &schema, &caller).unwrap_err();
+    assert_eq!(errors.first().kind, spark_filter::ErrorKind::NotOrderable);
+    assert!(errors.first().message.contains("several values"));
+    let e = Search::from_query("_orderby=-Tags", &schema, &private()).unwrap_err();
+    assert_eq!((e.code(), e.details()), (1053, Some("_orderby")));
+}
+
+#[test]
+fn the_condition_can_sit_after_parameters_of_ones_own() {
+    let mut b = Backends::new(
+        Schema::from_json(EVENTS).unwrap(),
+        records(6, 50),
+        "req_offset",
+    );
+    let search = Search::from_query(
+        "_filter=Name+Eq+'a*'+Or+When+Ge+2024-03-01T12:00:00Z&_orderby=-When&_limit=1000",
+        &b.schema,
+        &replication(),
+    )
+    .unwrap();
+    let plain = search.sql(&b.layout, &Sqlite).unwrap();
+    let expected = sql::sqlite::run(&b.sqlite, plain.rows.as_ref().unwrap()).unwrap();
+    let shifted = search.sql_at(&b.layout, &Sqlite, 2).unwrap();
+    assert!(!shifted.condition.sql.contains("?1") && !shifted.condition.sql.contains("?2 "));
+    // A server's own SQL binds ?1 and ?2, then the condition's parameters follow.
+    let own = sql::Query {
+        condition: String::new(),
+        sql: format!(
+            "SELECT t.rid, t.doc FROM events AS t WHERE ?1 = 1 AND ?2 = 'x' AND {} ORDER BY t.rid",
+            shifted.condition.sql
+        ),
+        params: [sql::Param::Int(1), sql::Param::Text("x".into())]
+            .into_iter()
+            .chain(shifted.condition.params.iter().cloned())
+            .collect(),
+    };
+    let mut got = sql::sqlite::run(&b.sqlite, &own).unwrap();
+    let mut want = expected.clone();
+    got.sort();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+    if let Some(pg) = &mut b.pg {
+        let shifted = search.sql_at(&b.layout, &Postgres, 2).unwrap();
+        let own = sql::Query {
+            condition: String::new(),
+            sql: format!(
+                "SELECT t.rid, t.doc FROM events AS t WHERE $1::bigint = 1 AND $2::text = 'x' AND {} ORDER BY t.rid",
+                shifted.condition.sql
+            ),
+            params: [sql::Param::Int(1), sql::Param::Text("x".into())]
+                .into_iter()
+                .chain(shifted.condition.params.iter().cloned())
+                .collect(),
+        };
+        let mut pg_rows = sql::postgres::run(&mut pg.client, &own).unwrap();
+        pg_rows.sort();
+        assert_eq!(pg_rows, got);
+    }
+}
