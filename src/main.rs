@@ -1,6 +1,8 @@
 //! The `spark-filter` command line.
 
 mod cli;
+#[cfg(feature = "server")]
+mod server;
 
 use std::process::ExitCode;
 

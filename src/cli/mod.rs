@@ -8,6 +8,8 @@ mod generate;
 mod output;
 mod parse;
 mod search;
+#[cfg(feature = "server")]
+mod serve;
 
 use std::fs::File;
 use std::io;
@@ -45,6 +47,9 @@ enum Command {
     /// Answer a search request (a query string) as a server would: print the response body
     /// and exit 0 for a 2xx status, 1 for a 4xx, 2 when it could not run.
     Search(search::SearchArgs),
+    /// Serve the seed services (Accounts, Portal Groups, Portal Accounts) over HTTP.
+    #[cfg(feature = "server")]
+    Serve(serve::ServeArgs),
 }
 
 /// Options every command that parses shares.
@@ -108,6 +113,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Query(args) => db::query(args),
         Command::Sql(args) => db::sql(args),
         Command::Search(args) => search::run(args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(args),
     }
 }
 
