@@ -325,7 +325,7 @@ fn app(state: AppState, config: &Config) -> App {
         .boxed_clone()
 }
 
-/// URL and declared body length caps, checked before anything reads the request.
+/// URL and body length caps, checked before anything else reads the request.
 async fn caps(State(limits): State<Limits>, request: Request, next: Next) -> Response {
     let target = request
         .uri()
@@ -348,10 +348,23 @@ async fn caps(State(limits): State<Limits>, request: Request, next: Next) -> Res
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_body as u64) {
+    if let Some(n) = declared.filter(|n| *n > limits.max_body as u64) {
+        // Drain a body that is not much too large, so the client reads the answer instead of
+        // a reset connection; past that, answer at once and let the connection close.
+        if n <= 16 * limits.max_body as u64 {
+            let _ = axum::body::to_bytes(request.into_body(), 16 * limits.max_body).await;
+        }
         return too_large(limits.max_body).into_response();
     }
-    next.run(request).await
+    // Read the body here, whatever the route does with it: an answer given before a body
+    // was read (401, 403, 405) would otherwise cost the client its keep-alive connection.
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, limits.max_body).await {
+        Ok(b) => b,
+        Err(_) => return too_large(limits.max_body).into_response(),
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn too_large(max: usize) -> ApiError {

@@ -83,8 +83,8 @@ const ACCOUNT_EXPANSIONS: &[Expansion] = &[
 ];
 
 /// Attributes the accounts routes never show: `GetEmailUpdates` is seen only through
-/// `/my/account` (seed 002).
-const ACCOUNT_HIDDEN: &[&str] = &["GetEmailUpdates"];
+/// `/my/account`, and passwords are write-only (seed 002).
+const ACCOUNT_HIDDEN: &[&str] = &["GetEmailUpdates", "Password", "PasswordValidation"];
 
 fn portal_groups_may(who: &Authed, write: bool) -> Result<(), ApiError> {
     // Seeds 001/003: IDX No/No, Public No/No, VOW Yes/No, Portal Yes/No, Private Yes/Yes.
@@ -476,6 +476,7 @@ async fn my_account_get(State(s): State<AppState>, who: Authed, RawQuery(q): Raw
     let route = Route {
         scope: Some(id_scope(&id)),
         single: true,
+        hidden: &["Password", "PasswordValidation"],
         ..Route::default()
     };
     run_search(

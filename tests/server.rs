@@ -1,0 +1,1190 @@
+//! `spark-filter serve` end to end: the real binary on a free port, real HTTP (ureq), on
+//! SQLite and on PostgreSQL (`SPARK_FILTER_PG_URL`, a schema of its own).
+//!
+//! One server per back end runs every check in turn (starting one loads 5000 accounts):
+//! authentication, every role against every service, every endpoint and method, 404/405,
+//! parameter and filter errors with their envelopes, searches equal to the library's own
+//! evaluator over the same records (before and after writes), the method override, the URL
+//! and body caps, a panicking handler, hostile requests, PostgreSQL connections killed under
+//! the server, and a graceful shutdown.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use spark_filter::eval::Evaluator;
+use spark_filter::plan::{self, Caller, PlanOptions, Role, builtin};
+
+const ACCOUNTS: &str = include_str!("../data/accounts.jsonl");
+const GROUPS: &str = include_str!("../data/portal-groups.jsonl");
+
+/// The Account whose `/my/account` the VOW key reads (it has `GetEmailUpdates`).
+fn vow_account() -> String {
+    ACCOUNTS
+        .lines()
+        .find(|l| l.contains("\"GetEmailUpdates\""))
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .and_then(|v| v["Id"].as_str().map(str::to_string))
+        .expect("a sample account with GetEmailUpdates")
+}
+
+/// The first sample portal group.
+fn first_group() -> Value {
+    serde_json::from_str(GROUPS.lines().next().expect("groups")).expect("group JSON")
+}
+
+const ROLES: [&str; 5] = ["idx", "public", "vow", "portal", "private"];
+
+fn key(role: &str) -> String {
+    format!("test-key-{role}-0123456789abcdef")
+}
+
+fn write_keys(dir: &Path) -> PathBuf {
+    let portal_contact = first_group()["ContactId"].as_str().unwrap().to_string();
+    let keys: Vec<Value> = ROLES
+        .iter()
+        .map(|role| {
+            json!({
+                "key": key(role),
+                "role": role,
+                "privileged": *role == "private",
+                "user_level": "mls",
+                "user_id": match *role {
+                    "portal" => portal_contact.clone(),
+                    _ => vow_account(),
+                },
+            })
+        })
+        .collect();
+    let path = dir.join(format!("keys-{}.json", std::process::id()));
+    std::fs::write(&path, json!({ "keys": keys }).to_string()).unwrap();
+    path
+}
+
+/// The server process; killed on drop, whatever happened.
+struct Server {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(db: &str, tag: &str) -> Server {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let keys = write_keys(&dir);
+        let log = dir.join(format!("server-{tag}-{}.log", std::process::id()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_spark-filter"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--panic-route",
+                "--db",
+                db,
+            ])
+            .arg("--keys")
+            .arg(&keys)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start spark-filter serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.trim_end_matches("/v1").to_string());
+                }
+            }
+        });
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut server = Server {
+            child,
+            base: String::new(),
+            agent,
+            log,
+        };
+        match rx.recv_timeout(Duration::from_secs(240)) {
+            Ok(base) => server.base = base,
+            Err(_) => panic!(
+                "the server did not start; its log:\n{}",
+                std::fs::read_to_string(&server.log).unwrap_or_default()
+            ),
+        }
+        server
+    }
+
+    /// Any request; the answer must be a Spark envelope. Returns (status, body).
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let auth = role.map(|r| format!("Bearer {}", key(r)));
+        macro_rules! with_headers {
+            ($req:expr) => {{
+                let mut req = $req;
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a.as_str());
+                }
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req
+            }};
+        }
+        let result = match (method, body) {
+            ("GET", _) => with_headers!(self.agent.get(&url)).call(),
+            ("DELETE", _) => with_headers!(self.agent.delete(&url)).call(),
+            ("POST", b) => with_headers!(self.agent.post(&url)).send(b.unwrap_or("")),
+            ("PUT", b) => with_headers!(self.agent.put(&url)).send(b.unwrap_or("")),
+            ("PATCH", b) => with_headers!(self.agent.patch(&url)).send(b.unwrap_or("")),
+            _ => unreachable!("method {method}"),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let value: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: {status} is not JSON: {text:?}"));
+        check_envelope(status, &value, &format!("{method} {path}"));
+        (status, value)
+    }
+
+    fn get(&self, path: &str, role: &str) -> (u16, Value) {
+        self.call("GET", path, Some(role), None, &[])
+    }
+
+    /// SIGTERM, then the exit status (the server must stop by itself).
+    fn stop(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every answer is `{"D":{"Success":…}}`; a failure has an integer `Code` and a `Message`.
+#[track_caller]
+fn check_envelope(status: u16, body: &Value, what: &str) {
+    let d = &body["D"];
+    let ok = d["Success"].as_bool();
+    assert_eq!(ok, Some(status == 200), "{what}: {status} {body}");
+    if status != 200 {
+        assert!(d["Code"].is_i64(), "{what}: Code is not an integer: {body}");
+        assert!(d["Message"].is_string(), "{what}: no Message: {body}");
+    } else {
+        assert!(d["Results"].is_array(), "{what}: no Results: {body}");
+    }
+}
+
+#[track_caller]
+fn expect_code(answer: (u16, Value), status: u16, code: i64, what: &str) -> Value {
+    assert_eq!(
+        (answer.0, answer.1["D"]["Code"].as_i64()),
+        (status, Some(code)),
+        "{what}: {}",
+        answer.1
+    );
+    answer.1
+}
+
+#[track_caller]
+fn expect_ok(answer: (u16, Value), what: &str) -> Value {
+    assert_eq!(answer.0, 200, "{what}: {}", answer.1);
+    answer.1
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["D"]["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The library's answer: the Ids of the records matching `filter` for `role`, in record
+/// order, and how many match.
+fn expected(records: &[Value], filter: &str, role: &str) -> Result<Vec<String>, String> {
+    let schema = builtin::builtin("accounts").unwrap();
+    let caller = Caller {
+        privileged: role == "private",
+        user_level: plan::UserLevel::Mls,
+        ..Caller::new(role.parse::<Role>().unwrap())
+    };
+    let planned = plan::check(filter, &schema, &PlanOptions::new(caller))
+        .map_err(|e| e.first().message.clone())?;
+    let evaluator = Evaluator::new(&planned).map_err(|e| e.message)?;
+    Ok(records
+        .iter()
+        .filter(|r| evaluator.matches(*r))
+        .map(|r| r["Id"].as_str().unwrap_or("").to_string())
+        .collect())
+}
+
+const FILTERS: &[&str] = &[
+    "UserType Eq 'Member'",
+    "UserType Eq 'Member' And Name Eq 'thomas*'",
+    "UserType Eq 'Member' And Name Eq 'john*','tim*'",
+    "UserType Eq 'Office' And \"PrimaryAddress\".\"City\" Eq 'Fargo'",
+    "UserType Eq 'Member' And \"Phones\".\"Number\" Eq '555-0100'",
+    "UserType Eq 'Member' And Tags Eq 'Agent' And LanguagesSpoken Eq 'es'",
+    "UserType Eq 'Member' And (Office Eq '*Fargo*' Or Company Eq 'L*')",
+    "UserType Eq 'Member' Not LastName Eq 'S*'",
+    "UserType Eq 'Member' And \"Team\".\"Owner\" Eq true",
+    "UserType Eq 'Member' And (Visible Eq true Or Visible Eq false)",
+    "UserType Eq 'Member' And Email Eq '*@mail.example'",
+    "UserType Eq 'Office','Company' Not Name Eq '*Realty*'",
+    "UserType Eq 'Company','Mls'",
+    "UserType Eq 'Member' And NrdsId Gt 500000000",
+    "UserType Eq 'Member','Office' And (FirstName Eq 'Anna' Or Name Eq '*Group*')",
+];
+
+/// Searches through HTTP equal the evaluator over `records`, first page and count.
+fn searches_agree(server: &Server, records: &[Value], filters: &[&str], role: &str) {
+    for filter in filters {
+        let want = expected(records, filter, role).expect("the test filters are valid");
+        let path = format!(
+            "/v1/accounts?_filter={}&_limit=25&_pagination=1",
+            enc(filter)
+        );
+        let body = expect_ok(server.get(&path, role), filter);
+        let got = ids(&body);
+        let first: Vec<String> = want.iter().take(25).cloned().collect();
+        assert_eq!(got, first, "{role}: {filter}");
+        assert_eq!(
+            body["D"]["Pagination"]["TotalRows"].as_u64(),
+            Some(want.len() as u64),
+            "{role}: {filter}"
+        );
+        if want.len() > 25 {
+            let path = format!("/v1/accounts?_filter={}&_limit=25&_page=2", enc(filter));
+            let page2 = ids(&expect_ok(server.get(&path, role), filter));
+            let want2: Vec<String> = want.iter().skip(25).take(25).cloned().collect();
+            assert_eq!(page2, want2, "{role} page 2: {filter}");
+            let path = format!("/v1/accounts?_filter={}&_limit=5&_skip=7", enc(filter));
+            let skipped = ids(&expect_ok(server.get(&path, role), filter));
+            let want3: Vec<String> = want.iter().skip(7).take(5).cloned().collect();
+            assert_eq!(skipped, want3, "{role} _skip: {filter}");
+        }
+    }
+}
+
+fn sample_records() -> Vec<Value> {
+    ACCOUNTS
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn exercise(server: &Server, backend: &str) {
+    let mut records = sample_records();
+    let group = first_group();
+    let group_id = group["Id"].as_str().unwrap().to_string();
+    let contact = group["ContactId"].as_str().unwrap().to_string();
+    let account = records[1]["Id"].as_str().unwrap().to_string();
+    let member_filter = format!("?_filter={}", enc("UserType Eq 'Member'"));
+
+    // ---- 401 without a valid key, on every route ----
+    let routes = [
+        format!("/v1/accounts{member_filter}"),
+        format!("/v1/accounts/{account}"),
+        "/v1/my/account".to_string(),
+        "/v1/portal/groups?_filter=Name%20Eq%20'A*'".to_string(),
+        format!("/v1/contacts/{contact}/portal"),
+    ];
+    for path in &routes {
+        expect_code(server.call("GET", path, None, None, &[]), 401, 1000, path);
+        let bad = server.call(
+            "GET",
+            path,
+            None,
+            None,
+            &[("Authorization", "Bearer not-a-key-at-all-000000")],
+        );
+        let body = expect_code(bad, 401, 1000, path);
+        assert!(!body.to_string().contains("not-a-key"), "the key is echoed");
+    }
+
+    // ---- every role against every service (Supported Roles) ----
+    let group_search = format!("/v1/portal/groups?_filter={}", enc("Name Eq 'L*'"));
+    for role in ROLES {
+        expect_ok(
+            server.get(&format!("/v1/accounts{member_filter}"), role),
+            role,
+        );
+        expect_ok(server.get(&format!("/v1/accounts/{account}"), role), role);
+        expect_ok(
+            server.get(&format!("/v1/accounts/{account}/report"), role),
+            role,
+        );
+        expect_ok(
+            server.get(&format!("/v1/accounts/{account}/roster"), role),
+            role,
+        );
+        expect_ok(
+            server.get(&format!("/v1/accounts/report{member_filter}"), role),
+            role,
+        );
+        expect_ok(
+            server.get(&format!("/v1/accounts/roster{member_filter}"), role),
+            role,
+        );
+        expect_ok(server.get("/v1/accounts/teams", role), role);
+        let office = records
+            .iter()
+            .find_map(|r| r["OfficeId"].as_str())
+            .unwrap()
+            .to_string();
+        expect_ok(
+            server.get(&format!("/v1/accounts/by/office/{office}"), role),
+            role,
+        );
+        let groups = server.get(&group_search, role);
+        let group_one = server.get(&format!("/v1/portal/groups/{group_id}"), role);
+        if matches!(role, "idx" | "public") {
+            expect_code(groups, 403, 1500, role);
+            expect_code(group_one, 403, 1500, role);
+        } else {
+            expect_ok(groups, role);
+            expect_ok(group_one, role);
+        }
+        let portal = server.get(&format!("/v1/contacts/{contact}/portal"), role);
+        if role == "vow" {
+            expect_code(portal, 403, 1500, "a VOW key reads only its own contact");
+        } else {
+            expect_ok(portal, role);
+        }
+        // Writes a role may not make.
+        if role != "private" {
+            let add = json!({"D": {"Users": [{"Id": contact}]}}).to_string();
+            let path = format!("/v1/portal/groups/{group_id}");
+            expect_code(
+                server.call("POST", &path, Some(role), Some(&add), &[]),
+                403,
+                1500,
+                role,
+            );
+            expect_code(
+                server.call("PUT", &path, Some(role), Some(&add), &[]),
+                403,
+                1500,
+                role,
+            );
+            expect_code(
+                server.call("DELETE", &path, Some(role), None, &[]),
+                403,
+                1500,
+                role,
+            );
+            let member = format!("/v1/portal/groups/{group_id}/users/{contact}");
+            expect_code(
+                server.call("DELETE", &member, Some(role), None, &[]),
+                403,
+                1500,
+                role,
+            );
+            let put = json!({"D": {"Settings": {"Enabled": true}}}).to_string();
+            let portal = format!("/v1/contacts/{contact}/portal");
+            expect_code(
+                server.call("PUT", &portal, Some(role), Some(&put), &[]),
+                403,
+                1500,
+                role,
+            );
+            let new = json!({"D": {"Name": "X Y", "UserType": "Member"}}).to_string();
+            expect_code(
+                server.call("POST", "/v1/accounts", Some(role), Some(&new), &[]),
+                403,
+                1500,
+                role,
+            );
+        }
+        if !matches!(role, "idx" | "private") {
+            let path = "/v1/contacts/20990000000000000000000001/portal";
+            expect_code(
+                server.call("POST", path, Some(role), Some("{\"D\":{}}"), &[]),
+                403,
+                1500,
+                role,
+            );
+        }
+        if !matches!(role, "vow" | "portal") {
+            let body = json!({"D": {"GetEmailUpdates": true}}).to_string();
+            expect_code(
+                server.call("PUT", "/v1/my/account", Some(role), Some(&body), &[]),
+                403,
+                1500,
+                role,
+            );
+        }
+    }
+
+    // ---- 405 for every "Not implemented" method, 405 for methods no page lists ----
+    let not_implemented: Vec<(&str, String)> = vec![
+        ("PUT", "/v1/accounts".into()),
+        ("DELETE", "/v1/accounts".into()),
+        ("POST", "/v1/accounts/report".into()),
+        ("PUT", "/v1/accounts/report".into()),
+        ("DELETE", "/v1/accounts/report".into()),
+        ("POST", "/v1/accounts/roster".into()),
+        ("PUT", "/v1/accounts/roster".into()),
+        ("DELETE", "/v1/accounts/roster".into()),
+        ("POST", format!("/v1/accounts/{account}")),
+        ("DELETE", format!("/v1/accounts/{account}")),
+        ("POST", format!("/v1/accounts/{account}/report")),
+        ("PUT", format!("/v1/accounts/{account}/report")),
+        ("DELETE", format!("/v1/accounts/{account}/report")),
+        ("POST", format!("/v1/accounts/{account}/roster")),
+        ("PUT", format!("/v1/accounts/{account}/roster")),
+        ("DELETE", format!("/v1/accounts/{account}/roster")),
+        ("POST", format!("/v1/accounts/by/office/{account}")),
+        ("PUT", format!("/v1/accounts/by/office/{account}")),
+        ("DELETE", format!("/v1/accounts/by/office/{account}")),
+        ("POST", "/v1/my/account".into()),
+        ("DELETE", "/v1/my/account".into()),
+        ("POST", "/v1/accounts/teams".into()),
+        ("PUT", "/v1/accounts/teams".into()),
+        ("DELETE", "/v1/accounts/teams".into()),
+        ("POST", format!("/v1/accounts/teams/{account}")),
+        ("PUT", format!("/v1/accounts/teams/{account}")),
+        ("DELETE", format!("/v1/accounts/teams/{account}")),
+        ("POST", "/v1/portal/groups".into()),
+        ("PUT", "/v1/portal/groups".into()),
+        ("DELETE", "/v1/portal/groups".into()),
+        (
+            "GET",
+            format!("/v1/portal/groups/{group_id}/users/{contact}"),
+        ),
+        (
+            "POST",
+            format!("/v1/portal/groups/{group_id}/users/{contact}"),
+        ),
+        (
+            "PUT",
+            format!("/v1/portal/groups/{group_id}/users/{contact}"),
+        ),
+        ("DELETE", format!("/v1/contacts/{contact}/portal")),
+        ("PATCH", "/v1/accounts".into()),
+        ("PATCH", format!("/v1/portal/groups/{group_id}")),
+    ];
+    for (method, path) in &not_implemented {
+        let answer = server.call(method, path, Some("private"), Some("{}"), &[]);
+        expect_code(answer, 405, 405, &format!("{method} {path}"));
+    }
+
+    // ---- 404 ----
+    expect_code(
+        server.get("/v1/accounts/20990101000000000000000000", "private"),
+        404,
+        404,
+        "account",
+    );
+    expect_code(
+        server.get("/v1/portal/groups/20990101000000000000000000", "private"),
+        404,
+        404,
+        "group",
+    );
+    expect_code(
+        server.get("/v1/contacts/20990101000000000000000000/portal", "private"),
+        404,
+        404,
+        "portal",
+    );
+    expect_code(
+        server.get("/v1/listings", "private"),
+        404,
+        404,
+        "unknown route",
+    );
+    expect_code(server.get("/", "private"), 404, 404, "root");
+
+    // ---- searches equal the library's evaluator over the same records ----
+    searches_agree(server, &records, FILTERS, "private");
+    searches_agree(server, &records, &FILTERS[..6], "public");
+
+    // ---- the request contract's errors ----
+    let bad = expect_code(
+        server.get(
+            "/v1/accounts?_filter=UserType%20Eq%20'Member'%20And%20City%20Eq",
+            "private",
+        ),
+        400,
+        1040,
+        "syntax",
+    );
+    let item = &bad["D"]["SparkQLErrors"][0];
+    assert_eq!(item["Status"], "Fatal", "{bad}");
+    assert!(
+        item["TokenIndex"].is_u64() && item["Start"].is_u64() && item["End"].is_u64(),
+        "{bad}"
+    );
+    let unknown = expect_code(
+        server.get(
+            &format!(
+                "/v1/accounts?_filter={}",
+                enc("UserType Eq 'Member' And Bogus Eq 1")
+            ),
+            "private",
+        ),
+        400,
+        1040,
+        "unknown field",
+    );
+    assert_eq!(
+        unknown["D"]["SparkQLErrors"][0]["Token"], "Bogus",
+        "{unknown}"
+    );
+    let many = (0..80)
+        .map(|i| format!("UserType Eq 'M{i}'"))
+        .collect::<Vec<_>>()
+        .join(" Or ");
+    expect_code(
+        server.get(&format!("/v1/accounts?_filter={}", enc(&many)), "private"),
+        400,
+        1041,
+        "limit",
+    );
+    expect_code(
+        server.get(
+            &format!(
+                "/v1/accounts?_filter={}",
+                enc("UserType Eq 'Member' And Visible Eq true")
+            ),
+            "public",
+        ),
+        400,
+        1040,
+        "Visible is for Privileged keys",
+    );
+    for (query, details) in [
+        ("_limit=26", "_limit"),
+        ("_limit=abc", "_limit"),
+        ("_page=0", "_page"),
+        ("_limit=1&_limit=2", "_limit"),
+        ("_page=2&_skip=3", "_skip"),
+        ("_pagination=2", "_pagination"),
+        ("_expand=Nope", "_expand"),
+        ("_expand=Team", "_expand"),
+        ("_expand=Permissions&_limit=1", "_expand"),
+        ("_select=Password", "_select"),
+        ("_orderby=Email", "_orderby"),
+        ("_fitler=x", "_fitler"),
+        ("_skiptoken=", "_skiptoken"),
+    ] {
+        let path = format!("/v1/accounts{member_filter}&{query}");
+        let body = expect_code(server.get(&path, "public"), 400, 1053, query);
+        assert_eq!(body["D"]["Details"], details, "{query}: {body}");
+    }
+    expect_code(
+        server.get("/v1/portal/groups", "private"),
+        400,
+        1053,
+        "Portal Groups requires a search",
+    );
+
+    // ---- expansions, _select, _orderby, count only ----
+    let plain = expect_ok(
+        server.get(&format!("/v1/accounts/{account}"), "public"),
+        "plain",
+    );
+    assert!(
+        plain["D"]["Results"][0].get("Settings").is_none(),
+        "{plain}"
+    );
+    let expanded = expect_ok(
+        server.get(
+            &format!("/v1/accounts/{account}?_expand=Settings"),
+            "public",
+        ),
+        "expand",
+    );
+    assert!(
+        expanded["D"]["Results"][0]["Settings"].is_object(),
+        "{expanded}"
+    );
+    let team = expect_ok(
+        server.get(
+            &format!("/v1/accounts{member_filter}&_limit=1&_expand=Team"),
+            "public",
+        ),
+        "team",
+    );
+    assert_eq!(team["D"]["Results"].as_array().unwrap().len(), 1);
+    let selected = expect_ok(
+        server.get(
+            &format!("/v1/accounts{member_filter}&_select=Name&_limit=3"),
+            "public",
+        ),
+        "select",
+    );
+    for r in selected["D"]["Results"].as_array().unwrap() {
+        let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["Id", "Name", "ResourceUri"], "{r}");
+    }
+    let count = expect_ok(
+        server.get(
+            &format!("/v1/accounts{member_filter}&_pagination=count"),
+            "private",
+        ),
+        "count",
+    );
+    assert_eq!(count["D"]["Results"], json!([]));
+    let members = expected(&records, "UserType Eq 'Member'", "private").unwrap();
+    assert_eq!(
+        count["D"]["Pagination"]["TotalRows"].as_u64(),
+        Some(members.len() as u64)
+    );
+    let ordered = expect_ok(
+        server.get(
+            &format!("/v1/accounts{member_filter}&_orderby=-LastName&_limit=25"),
+            "private",
+        ),
+        "orderby",
+    );
+    let names: Vec<String> = ordered["D"]["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            spark_filter::plan::text::fold_case(r["LastName"].as_str().unwrap_or("")).into_owned()
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted, "ordered by LastName descending");
+
+    // ---- POST with X-HTTP-Method-Override: GET, long filters, URL and body caps ----
+    let long = format!(
+        "UserType Eq 'Member','Office' And Name Eq {},'*a*'",
+        (0..150)
+            .map(|i| format!("'nobody{i:05}*'"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let want = expected(&records, &long, "private").unwrap();
+    let form = format!("_filter={}&_limit=25&_pagination=1", enc(&long));
+    let over = expect_ok(
+        server.call(
+            "POST",
+            "/v1/accounts",
+            Some("private"),
+            Some(&form),
+            &[("X-HTTP-Method-Override", "GET")],
+        ),
+        "override",
+    );
+    assert_eq!(
+        ids(&over),
+        want.iter().take(25).cloned().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        over["D"]["Pagination"]["TotalRows"].as_u64(),
+        Some(want.len() as u64)
+    );
+    let raw_form = "_filter=Name Eq 'L*'&_limit=2";
+    expect_ok(
+        server.call(
+            "POST",
+            "/v1/portal/groups",
+            Some("vow"),
+            Some(raw_form),
+            &[("X-HTTP-Method-Override", "GET")],
+        ),
+        "override with a raw form",
+    );
+    let huge = format!("/v1/accounts?_filter={}", "a".repeat(40_000));
+    expect_code(server.get(&huge, "private"), 414, 414, "URL cap");
+    let big = "x".repeat(100_000);
+    expect_code(
+        server.call("POST", "/v1/accounts", Some("private"), Some(&big), &[]),
+        413,
+        413,
+        "body cap",
+    );
+    expect_code(
+        server.call(
+            "POST",
+            "/v1/accounts",
+            Some("private"),
+            Some("{\"D\":"),
+            &[],
+        ),
+        400,
+        1053,
+        "bad JSON",
+    );
+    expect_code(
+        server.call("POST", "/v1/accounts", Some("private"), Some("[1]"), &[]),
+        400,
+        1053,
+        "not {D}",
+    );
+
+    // ---- writes: the next search sees them ----
+    let new = json!({"D": {
+        "UserType": "Member", "FirstName": "Quentin", "LastName": "Zzyzx-Tester",
+        "Phones": [{"AreaCode": "701", "Prefix": "555", "LineNumber": "8642"}],
+        "Tags": ["Agent"],
+    }})
+    .to_string();
+    let created = expect_ok(
+        server.call("POST", "/v1/accounts", Some("private"), Some(&new), &[]),
+        "create",
+    );
+    let record = created["D"]["Results"][0].clone();
+    let new_id = record["Id"].as_str().expect("an Id").to_string();
+    records.push(record.clone());
+    let after = [
+        "UserType Eq 'Member' And Name Eq 'zzyzx*'",
+        "UserType Eq 'Member' And \"Phones\".\"Number\" Eq '555-8642'",
+        "UserType Eq 'Member' And Tags Eq 'Agent'",
+    ];
+    searches_agree(server, &records, &after, "private");
+    assert_eq!(
+        expected(&records, after[0], "private").unwrap(),
+        std::slice::from_ref(&new_id)
+    );
+    let rename = json!({"D": {"Name": "Quentin Renamed", "LastName": "Renamed"}}).to_string();
+    let updated = expect_ok(
+        server.call(
+            "PUT",
+            &format!("/v1/accounts/{new_id}"),
+            Some("private"),
+            Some(&rename),
+            &[],
+        ),
+        "update",
+    );
+    let last = records.len() - 1;
+    records[last] = updated["D"]["Results"][0].clone();
+    records[last]["Settings"] = record["Settings"].clone();
+    searches_agree(
+        server,
+        &records,
+        &[
+            "UserType Eq 'Member' And Name Eq 'zzyzx*'",
+            "UserType Eq 'Member' And LastName Eq 'Renamed'",
+        ],
+        "private",
+    );
+    expect_code(
+        server.call(
+            "PUT",
+            "/v1/accounts/20990101000000000000000000",
+            Some("private"),
+            Some(&rename),
+            &[],
+        ),
+        404,
+        404,
+        "update an unknown account",
+    );
+    expect_code(
+        server.call(
+            "PUT",
+            &format!("/v1/accounts/{new_id}"),
+            Some("private"),
+            Some("{\"D\":{\"Password\":\"x\"}}"),
+            &[],
+        ),
+        400,
+        1053,
+        "an attribute that is not writable",
+    );
+
+    // /my/account
+    let mine = expect_ok(server.get("/v1/my/account", "vow"), "my account");
+    assert_eq!(
+        mine["D"]["Results"][0]["Id"].as_str(),
+        Some(vow_account().as_str())
+    );
+    let flip = !mine["D"]["Results"][0]["GetEmailUpdates"]
+        .as_bool()
+        .unwrap_or(false);
+    let body = json!({"D": {"GetEmailUpdates": flip}}).to_string();
+    expect_ok(
+        server.call("PUT", "/v1/my/account", Some("vow"), Some(&body), &[]),
+        "PUT my account",
+    );
+    let mine = expect_ok(server.get("/v1/my/account", "vow"), "my account again");
+    assert_eq!(
+        mine["D"]["Results"][0]["GetEmailUpdates"].as_bool(),
+        Some(flip)
+    );
+
+    // Portal accounts
+    let new_contact = "20990202000000000000000001";
+    let portal_path = format!("/v1/contacts/{new_contact}/portal");
+    let create =
+        json!({"D": {"Settings": {"Enabled": true}, "Locale": {"Language": "es"}}}).to_string();
+    expect_ok(
+        server.call("POST", &portal_path, Some("idx"), Some(&create), &[]),
+        "create portal",
+    );
+    expect_code(
+        server.call("POST", &portal_path, Some("private"), Some(&create), &[]),
+        409,
+        409,
+        "twice",
+    );
+    let got = expect_ok(server.get(&portal_path, "public"), "read portal");
+    assert_eq!(got["D"]["Results"][0]["Locale"]["Language"], "es");
+    let disable = json!({"D": {"Settings": {"Enabled": false}}}).to_string();
+    expect_ok(
+        server.call("PUT", &portal_path, Some("private"), Some(&disable), &[]),
+        "update portal",
+    );
+    let got = expect_ok(server.get(&portal_path, "private"), "read portal");
+    assert_eq!(got["D"]["Results"][0]["Enabled"], false);
+    expect_code(
+        server.call(
+            "PUT",
+            &portal_path,
+            Some("private"),
+            Some("{\"D\":{\"Settings\":{\"Enabled\":1}}}"),
+            &[],
+        ),
+        400,
+        1053,
+        "Enabled must be a boolean",
+    );
+
+    // Portal Groups: add, replace tags, remove a member, delete the group
+    let path = format!("/v1/portal/groups/{group_id}");
+    let add = json!({"D": {"Users": [{"Id": new_contact}]}}).to_string();
+    expect_ok(
+        server.call("POST", &path, Some("private"), Some(&add), &[]),
+        "add a member",
+    );
+    let g = expect_ok(server.get(&path, "private"), "group");
+    let members: Vec<&str> = g["D"]["Results"][0]["Users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["Id"].as_str())
+        .collect();
+    assert!(members.contains(&new_contact), "{g}");
+    let nobody = json!({"D": {"Users": [{"Id": "20990303000000000000000000"}]}}).to_string();
+    expect_code(
+        server.call("POST", &path, Some("private"), Some(&nobody), &[]),
+        400,
+        1053,
+        "no portal account",
+    );
+    let tags = json!({"D": {"Tags": ["Favorites"]}}).to_string();
+    expect_ok(
+        server.call("PUT", &path, Some("private"), Some(&tags), &[]),
+        "tags",
+    );
+    let g = expect_ok(server.get(&path, "private"), "group");
+    assert_eq!(g["D"]["Results"][0]["Tags"], json!(["Favorites"]));
+    let member_path = format!("{path}/users/{new_contact}");
+    expect_ok(
+        server.call("DELETE", &member_path, Some("private"), None, &[]),
+        "remove member",
+    );
+    expect_code(
+        server.call("DELETE", &member_path, Some("private"), None, &[]),
+        404,
+        404,
+        "removed twice",
+    );
+    let name = group["Name"].as_str().unwrap();
+    let by_name = format!(
+        "/v1/portal/groups?_filter={}&_limit=25",
+        enc(&format!("Name Eq '{}'", name.replace('\'', "\\'")))
+    );
+    assert!(ids(&expect_ok(server.get(&by_name, "private"), "by name")).contains(&group_id));
+    expect_ok(
+        server.call("DELETE", &path, Some("private"), None, &[]),
+        "delete group",
+    );
+    expect_code(server.get(&path, "private"), 404, 404, "deleted group");
+    assert!(!ids(&expect_ok(server.get(&by_name, "private"), "by name")).contains(&group_id));
+    expect_code(
+        server.call("DELETE", &path, Some("private"), None, &[]),
+        404,
+        404,
+        "deleted twice",
+    );
+
+    // ---- a panicking handler is a 500 envelope and a log line; the server goes on ----
+    expect_code(server.get("/v1/__panic", "private"), 500, 500, "panic");
+    expect_ok(
+        server.get(&format!("/v1/accounts{member_filter}"), "idx"),
+        "after the panic",
+    );
+    let log = server.log();
+    assert!(log.contains("panicked"), "no log line for the panic");
+    assert!(log.contains("request_id"), "no request log lines");
+    assert!(!log.contains(&key("private")), "a key in the log");
+
+    // ---- hostile requests: each a 4xx envelope, never a 5xx ----
+    hostile(server, if backend == "sqlite" { 10_000 } else { 2_000 });
+    expect_ok(
+        server.get(&format!("/v1/accounts{member_filter}"), "public"),
+        "after the hostile requests",
+    );
+}
+
+/// `n` random and hostile query strings and bodies.
+fn hostile(server: &Server, n: usize) {
+    let mut rng = support::Rng(0x5eed_1300);
+    let pieces = [
+        "_filter=",
+        "_limit=",
+        "_page=",
+        "_skip=",
+        "_orderby=",
+        "_select=",
+        "_expand=",
+        "_pagination=",
+        "&",
+        "=",
+        "%",
+        "%ZZ",
+        "%00",
+        "%FF%FE",
+        "+",
+        "'",
+        "\"",
+        "(",
+        ")",
+        "*",
+        "Eq",
+        "Ne",
+        "Bt",
+        "And",
+        "Or",
+        "Not",
+        "UserType",
+        "Name",
+        "'Member'",
+        "99999999999999999999",
+        "-1",
+        "0",
+        "1",
+        "25",
+        "26",
+        "count",
+        "Settings",
+        "Team",
+        ",",
+        "regex('(a*)*b')",
+        "days(-1)",
+        "\\",
+        "%27",
+        "%22",
+        "%2C",
+        "Visible",
+        "true",
+        ";DROP TABLE accounts;--",
+        "\u{1F600}",
+    ];
+    let paths = [
+        "/v1/accounts",
+        "/v1/portal/groups",
+        "/v1/accounts/report",
+        "/v1/accounts/teams",
+    ];
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..n {
+        let mut q = String::new();
+        for _ in 0..rng.below(12) {
+            let p = *rng.pick(&pieces);
+            if rng.chance(30) {
+                q.push_str(&enc(p));
+            } else {
+                q.push_str(p);
+            }
+        }
+        // Keep only what a URL can carry; the rest is percent-encoded.
+        let q: String = q
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_graphic()
+                    && !matches!(
+                        b,
+                        b'"' | b'\\' | b'#' | b'<' | b'>' | b'`' | b'^' | b'{' | b'}' | b'|'
+                    )
+                {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let path = format!("{}?{q}", rng.pick(&paths));
+        let role = *rng.pick(&ROLES);
+        let (status, body) = if i % 5 == 0 {
+            let raw: String = (0..rng.below(64)).map(|_| *rng.pick(&pieces)).collect();
+            let override_get = rng.chance(50);
+            let headers: &[(&str, &str)] = if override_get {
+                &[("X-HTTP-Method-Override", "GET")]
+            } else {
+                &[]
+            };
+            let target = if override_get {
+                rng.pick(&paths).to_string()
+            } else {
+                format!("/v1/portal/groups/{}", rng.below(1000))
+            };
+            server.call("POST", &target, Some(role), Some(&raw), headers)
+        } else {
+            server.call("GET", &path, Some(role), None, &[])
+        };
+        assert!(status < 500, "{path}: {status} {body}");
+        *statuses.entry(status).or_insert(0usize) += 1;
+    }
+    assert!(
+        statuses.keys().any(|s| *s >= 400),
+        "no request was refused: {statuses:?}"
+    );
+}
+
+#[test]
+fn sqlite() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let db = dir.join(format!("server-{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let server = Server::start(&format!("sqlite://{}", db.display()), "sqlite");
+    exercise(&server, "sqlite");
+    let status = server.stop();
+    assert!(status.success(), "shutdown: {status}");
+}
+
+#[test]
+fn postgres() {
+    let Some(schema) = support::pg_schema("server::postgres", "server") else {
+        return;
+    };
+    let url = std::env::var(support::PG_ENV).unwrap();
+    let app = format!("spark_filter_server_{}", std::process::id());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let db = format!(
+        "{url}{sep}options=-csearch_path%3D{}&application_name={app}",
+        schema.name
+    );
+    let server = Server::start(&db, "postgres");
+    exercise(&server, "postgres");
+
+    // Every connection of the server killed under it: 503 (1550) envelopes at most while
+    // it reconnects, then 200s again, by itself.
+    let mut admin = spark_filter::sql::postgres::connect(&url).unwrap();
+    let path = format!("/v1/accounts?_filter={}", enc("UserType Eq 'Office'"));
+    for round in 0..3 {
+        let killed: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .unwrap()
+            .get(0);
+        assert!(killed > 0 || round > 0, "no server connection to kill");
+        let mut recovered = false;
+        for _ in 0..40 {
+            let (status, body) = server.get(&path, "public");
+            match status {
+                200 => {
+                    recovered = true;
+                    break;
+                }
+                503 => assert_eq!(body["D"]["Code"], 1550, "{body}"),
+                other => panic!("{other}: {body}"),
+            }
+        }
+        assert!(
+            recovered,
+            "the server did not recover after its connections were killed"
+        );
+    }
+    let status = server.stop();
+    assert!(status.success(), "shutdown: {status}");
+    drop(schema);
+}
+
+#[test]
+fn sample_keys_refuse_a_public_address() {
+    let out = Command::new(env!("CARGO_BIN_EXE_spark-filter"))
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--keys"), "{err}");
+}
+
+#[test]
+fn a_bad_keys_file_is_refused_without_echoing_it() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("bad-keys-{}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"{"keys":[{"key":12345678901234567890,"role":"idx"}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_spark-filter"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--keys"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 1"), "{err}");
+    assert!(
+        !err.contains("12345678901234567890"),
+        "the key is echoed: {err}"
+    );
+}
