@@ -75,6 +75,10 @@ struct Server {
 
 impl Server {
     fn start(db: &str, tag: &str) -> Server {
+        Server::start_with(db, tag, &[])
+    }
+
+    fn start_with(db: &str, tag: &str, extra: &[&str]) -> Server {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         let keys = write_keys(&dir);
         let log = dir.join(format!("server-{tag}-{}.log", std::process::id()));
@@ -977,6 +981,33 @@ fn exercise(server: &Server, backend: &str) {
     );
 }
 
+/// A second server on the same tables (they exist, so it starts at once) with a 1 ms
+/// statement timeout: heavy searches answer 1516 (HTTP 503) or, if fast enough, 200.
+fn statement_timeout(db: &str, tag: &str) {
+    let server = Server::start_with(db, tag, &["--statement-timeout-ms", "1"]);
+    let heavy = "UserType Eq 'Member','Office','Company','Mls' And Name Eq regex('^(.*a){3}.*$', 'i') \
+                 And Email Eq '*e*'";
+    let path = format!(
+        "/v1/accounts?_filter={}&_pagination=1&_orderby=-LastName",
+        enc(heavy)
+    );
+    let mut cancelled = 0;
+    for _ in 0..20 {
+        let (status, body) = server.get(&path, "private");
+        match status {
+            200 => {}
+            503 => {
+                assert_eq!(body["D"]["Code"], 1516, "{body}");
+                cancelled += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(cancelled > 0, "no search hit a 1 ms statement timeout");
+    let status = server.stop();
+    assert!(status.success(), "shutdown: {status}");
+}
+
 /// `n` random and hostile query strings and bodies.
 fn hostile(server: &Server, n: usize) {
     let mut rng = support::Rng(0x5eed_1300);
@@ -1099,10 +1130,12 @@ fn sqlite() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let server = Server::start(&format!("sqlite://{}", db.display()), "sqlite");
+    let url = format!("sqlite://{}", db.display());
+    let server = Server::start(&url, "sqlite");
     exercise(&server, "sqlite");
     let status = server.stop();
     assert!(status.success(), "shutdown: {status}");
+    statement_timeout(&url, "sqlite-timeout");
 }
 
 #[test]
@@ -1152,6 +1185,7 @@ fn postgres() {
     }
     let status = server.stop();
     assert!(status.success(), "shutdown: {status}");
+    statement_timeout(&db, "postgres-timeout");
     drop(schema);
 }
 

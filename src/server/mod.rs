@@ -137,9 +137,15 @@ pub fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .max_blocking_threads(config.pool_size.max(1) + 8)
         .build()?;
     // The synchronous database clients must not run on the async threads: connect and load
-    // before the runtime starts (afterwards they run on its blocking pool).
+    // before the runtime starts (afterwards they run on its blocking pool), and close them
+    // after it stops (a PostgreSQL client blocks when it is dropped): `keep` holds the last
+    // reference to the back end until then.
     let (state, temp_db) = prepare(&config)?;
-    runtime.block_on(serve(config, state, temp_db))
+    let keep = state.db.clone();
+    let result = runtime.block_on(serve(config, state, temp_db));
+    drop(runtime);
+    drop(keep);
+    result
 }
 
 /// Keys, database and tables: everything before listening.
