@@ -91,6 +91,7 @@ impl Server {
                 "--db",
                 db,
             ])
+            .args(extra)
             .arg("--keys")
             .arg(&keys)
             .env("RUST_LOG", "info")
