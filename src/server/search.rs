@@ -305,18 +305,18 @@ pub fn prepare(
     };
     let mut compiled = Compiled::default();
     if limit > 0 && pagination != Pagination::CountOnly {
-        let paging = Paging {
-            limit: Some(limit),
-            page: if skip.is_some() { None } else { page },
-        };
-        let query =
-            sql::compile(&planned, &table.layout, dialect, paging).map_err(compile_error)?;
-        let (sql, mut params, _) = scoped(query);
-        if let Some(skip) = skip {
-            // The offset is the last parameter the compiler appends after the limit (the
-            // library's Paging has no _skip yet); the scope parameter, if any, follows it.
-            let at = params.len() - 1 - usize::from(route.scope.is_some());
-            params[at] = Param::Int(i64::try_from(skip).unwrap_or(i64::MAX));
+        // The page is bound here, after the scope, rather than through sql::compile's
+        // Paging, which has no _skip.
+        let query = sql::compile(&planned, &table.layout, dialect, Paging::default())
+            .map_err(compile_error)?;
+        let (mut sql, mut params, _) = scoped(query);
+        let offset =
+            skip.unwrap_or_else(|| page.unwrap_or(1).saturating_sub(1).saturating_mul(limit));
+        for (word, value) in [(" LIMIT ", limit), (" OFFSET ", offset)] {
+            let p = Param::Int(i64::try_from(value).unwrap_or(i64::MAX));
+            sql.push_str(word);
+            sql.push_str(&dialect.placeholder(params.len() + 1, &p));
+            params.push(p);
         }
         compiled.select = Some((sql, params));
     }
