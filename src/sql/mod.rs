@@ -157,15 +157,12 @@ pub fn compile(
             .unwrap_or(1)
             .saturating_sub(1)
             .saturating_mul(limit);
-        for value in [limit, offset] {
+        // By position, not by value: with `limit == offset` (page 2) both must be written.
+        for (keyword, value) in [(" LIMIT ", limit), (" OFFSET ", offset)] {
             let p = Param::Int(i64::try_from(value).unwrap_or(i64::MAX));
             let placeholder = dialect.placeholder(params.len() + 1, &p);
             params.push(p);
-            sql.push_str(if value == limit {
-                " LIMIT "
-            } else {
-                " OFFSET "
-            });
+            sql.push_str(keyword);
             sql.push_str(&placeholder);
         }
     }
@@ -752,5 +749,30 @@ fn result_type(function: Function, arg: FieldType, args: &[Scalar]) -> FieldType
         ValueType::DateTime => FieldType::Datetime,
         ValueType::Time => FieldType::Time,
         _ => FieldType::Character,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Caller, PlanOptions, Role, builtin};
+
+    #[test]
+    fn the_second_page_writes_limit_and_offset() {
+        let schema = builtin::builtin("accounts").unwrap();
+        let options = PlanOptions::new(Caller::new(Role::Private));
+        let plan = crate::plan::check("UserType Eq 'Member'", &schema, &options).unwrap();
+        let paging = Paging {
+            limit: Some(4),
+            page: Some(2),
+        };
+        let q = compile(&plan, &Layout::of(&schema), &Sqlite, paging).unwrap();
+        let n = q.params.len();
+        assert!(
+            q.sql.ends_with(&format!(" LIMIT ?{} OFFSET ?{n}", n - 1)),
+            "{}",
+            q.sql
+        );
+        assert_eq!(&q.params[n - 2..], &[Param::Int(4), Param::Int(4)]);
     }
 }
