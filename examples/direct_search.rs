@@ -125,8 +125,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     planned.order_by =
                         plan::order_by(o, &schema, &caller).map_err(|e| e.to_string())?;
                 }
-                let query = sql::compile(&planned, &layout, dialect, s.paging)
+                // The page is bound here, as the server does (sql::compile's Paging writes
+                // LIMIT twice when the offset equals the limit).
+                let mut query = sql::compile(&planned, &layout, dialect, Paging::default())
                     .map_err(|e| e.to_string())?;
+                let limit = s.paging.limit.unwrap_or(10);
+                let offset = s.paging.page.unwrap_or(1).saturating_sub(1) * limit;
+                for (word, value) in [(" LIMIT ", limit), (" OFFSET ", offset)] {
+                    let p = sql::Param::Int(value as i64);
+                    query.sql.push_str(word);
+                    query
+                        .sql
+                        .push_str(&dialect.placeholder(query.params.len() + 1, &p));
+                    query.params.push(p);
+                }
                 let rows = match (&mut pg, &lite) {
                     (Some(c), _) => sql::postgres::run(c, &query),
                     (_, Some(c)) => sql::sqlite::run(c, &query),
