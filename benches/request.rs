@@ -50,13 +50,27 @@ impl Rng {
 }
 
 const FIRST: [&str; 10] = [
-    "thomas", "john", "mary", "tim", "anne", "carl", "maria", "josé", r"o\'brien", "lee",
+    "thomas",
+    "john",
+    "mary",
+    "tim",
+    "anne",
+    "carl",
+    "maria",
+    "josé",
+    r"o\'brien",
+    "lee",
 ];
 const LAST: [&str; 8] = [
     "Smith", "Johnson", "Olson", "Nguyen", r"O\'Neil", "Larson", "Berg", "Müller",
 ];
 const OFFICES: [&str; 6] = [
-    "Fargo", "Moorhead", "Bismarck", "Grand Forks", "Minot", "West Fargo",
+    "Fargo",
+    "Moorhead",
+    "Bismarck",
+    "Grand Forks",
+    "Minot",
+    "West Fargo",
 ];
 const TAGS: [&str; 6] = ["Agent", "Broker", "Buyer", "Seller", "Appraiser", "Admin"];
 const LANGUAGES: [&str; 4] = ["English", "Spanish", "Norwegian", "Vietnamese"];
@@ -66,11 +80,7 @@ const USER_TYPES: [&str; 4] = ["Member", "Office", "Company", "Mls"];
 fn condition(rng: &mut Rng) -> String {
     match rng.below(16) {
         0 => format!("Name Eq '{}*'", rng.pick(&FIRST)),
-        1 => format!(
-            "Name Eq '{}*','{}*'",
-            rng.pick(&FIRST),
-            rng.pick(&FIRST)
-        ),
+        1 => format!("Name Eq '{}*','{}*'", rng.pick(&FIRST), rng.pick(&FIRST)),
         2 => format!("LastName Eq '{}'", rng.pick(&LAST)),
         3 => {
             let prefix: String = rng.pick(&LAST).chars().take(3).collect();
@@ -86,13 +96,13 @@ fn condition(rng: &mut Rng) -> String {
             rng.below(10000)
         ),
         9 => format!("PostalCode Eq '58{:03}'", rng.below(1000)),
-        10 => format!("Email Eq '*@{}.example.com'", rng.pick(&["remax", "kw", "c21"])),
+        10 => format!(
+            "Email Eq '*@{}.example.com'",
+            rng.pick(&["remax", "kw", "c21"])
+        ),
         11 => format!("NrdsId Bt {},{}", rng.below(500), 500 + rng.below(500)),
         12 => format!("LanguagesSpoken Eq '{}'", rng.pick(&LANGUAGES)),
-        13 => format!(
-            "\"PrimaryAddress\".\"City\" Eq '{}'",
-            rng.pick(&OFFICES)
-        ),
+        13 => format!("\"PrimaryAddress\".\"City\" Eq '{}'", rng.pick(&OFFICES)),
         14 => format!("\"Team\".\"Owner\" Eq {}", rng.below(2) == 0),
         _ => format!("Active Eq {}", rng.below(4) != 0),
     }
@@ -141,8 +151,8 @@ fn options() -> PlanOptions {
 
 /// The SQL and parameters of one filter: the whole request path.
 fn search(filter: &str, schema: &Schema, layout: &Layout, options: &PlanOptions) -> sql::Query {
-    let plan = spark_filter::check(filter, schema, options)
-        .unwrap_or_else(|e| panic!("{filter}: {e}"));
+    let plan =
+        spark_filter::check(filter, schema, options).unwrap_or_else(|e| panic!("{filter}: {e}"));
     sql::compile(&plan, layout, &Postgres, Paging::default())
         .unwrap_or_else(|e| panic!("{filter}: {e}"))
 }
@@ -159,14 +169,22 @@ fn bench_request(c: &mut Criterion) {
     for f in &filters {
         let tree = parse_with(f, &parse_options).unwrap_or_else(|e| panic!("{}", e.render(f)));
         let printed = tree.to_string();
-        assert_eq!(parse_with(&printed, &parse_options).as_ref(), Ok(&tree), "{f}");
+        assert_eq!(
+            parse_with(&printed, &parse_options).as_ref(),
+            Ok(&tree),
+            "{f}"
+        );
     }
     // Every filter compiles to SQL whose placeholders are exactly its parameters, and a
     // known filter compiles to the known SQL.
     for f in &filters {
         let q = search(f, &schema, &layout, &options);
         for n in 1..=q.params.len() {
-            assert!(q.sql.contains(&format!("${n}")), "{f}: no ${n} in {}", q.sql);
+            assert!(
+                q.sql.contains(&format!("${n}")),
+                "{f}: no ${n} in {}",
+                q.sql
+            );
         }
         assert!(!q.sql.contains(&format!("${}", q.params.len() + 1)), "{f}");
     }

@@ -38,15 +38,16 @@ pub use crate::error::Errors;
 /// assert_eq!((errors.len(), errors.first().code()), (1, 1040));
 /// ```
 pub fn check(filter: &str, schema: &Schema, options: &PlanOptions) -> Result<Plan, Errors> {
-    if options.clock == crate::Clock::System {
-        // Read the system clock once for both steps: every relative date in the filter, on
-        // either side of an operator, sees the same instant.
-        let pinned = PlanOptions {
-            clock: crate::Clock::Fixed(options.clock.now()),
-            ..options.clone()
-        };
-        return check(filter, schema, &pinned);
-    }
-    let tree = crate::syntax::parse_with(filter, &options.parse_options())?;
-    plan(&tree, filter, schema, options)
+    // The system clock is read once for both steps: every relative date in the filter, on
+    // either side of an operator, sees the same instant.
+    let clock = match options.clock {
+        crate::Clock::System => crate::Clock::Fixed(options.clock.now()),
+        fixed => fixed,
+    };
+    let parse = crate::ParseOptions {
+        clock,
+        limits: options.limits.clone(),
+    };
+    let tree = crate::syntax::parse_with(filter, &parse)?;
+    planner::plan_at(&tree, filter, schema, options, clock)
 }

@@ -3,8 +3,6 @@
 //! Every comparison is checked on its own and every error is collected, so a filter with
 //! three mistakes gets three errors, each with the span of the offending node.
 
-use std::collections::HashSet;
-
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -95,13 +93,26 @@ pub fn plan(
     schema: &Schema,
     options: &PlanOptions,
 ) -> Result<Plan, Errors> {
+    plan_at(filter, source, schema, options, options.clock)
+}
+
+/// [`plan`] with the clock already read (`check` reads the system clock once for both
+/// steps).
+pub(crate) fn plan_at(
+    filter: &Filter<'_>,
+    source: &str,
+    schema: &Schema,
+    options: &PlanOptions,
+    clock: Clock,
+) -> Result<Plan, Errors> {
     let mut planner = Planner {
         schema,
         options,
+        clock,
         source,
         errors: Vec::new(),
         dropped: Vec::new(),
-        constrained: HashSet::new(),
+        constrained: vec![false; schema.fields.len()],
     };
     let whole = Span::new(0, source.len());
     if !schema.roles.is_empty() && !schema.roles.contains(&options.caller.role) {
@@ -200,7 +211,10 @@ pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<Orde
                 ),
             )),
             Some((index, def)) if def.orderable => keys.push(OrderKey {
-                field: field_ref(index, def),
+                field: schema
+                    .field_ref(index)
+                    .cloned()
+                    .unwrap_or_else(|| FieldRef::of(index, def)),
                 descending,
                 span,
             }),
@@ -229,10 +243,6 @@ fn unknown_field(schema: &Schema, name: &str, span: Span) -> Error {
     )
 }
 
-fn field_ref(index: usize, def: &FieldDef) -> FieldRef {
-    FieldRef::of(index, def)
-}
-
 enum Planned {
     Node(Node),
     Dropped,
@@ -250,10 +260,13 @@ struct Typed {
 struct Planner<'p> {
     schema: &'p Schema,
     options: &'p PlanOptions,
+    /// The clock constants fold against (`options.clock`, or its one reading).
+    clock: Clock,
     source: &'p str,
     errors: Vec<Error>,
     dropped: Vec<Dropped>,
-    constrained: HashSet<usize>,
+    /// By field index: a comparison that stays in the plan constrains it.
+    constrained: Vec<bool>,
 }
 
 /// A placeholder for a node whose error has been recorded; the plan is discarded.
@@ -341,10 +354,15 @@ impl<'p> Planner<'p> {
                 let Some((index, def)) = self.field(field, term.span)? else {
                     return Ok(None);
                 };
+                let field = match self.schema.field_ref(index) {
+                    Some(f) => f.clone(),
+                    None => FieldRef::of(index, def),
+                };
+                let field_multi = field.multi_valued;
                 Ok(Some(Typed {
-                    operand: Operand::Field(field_ref(index, def)),
+                    operand: Operand::Field(field),
                     ty: value_type_of(def.ty),
-                    bare: Some((index, def.is_multi_valued())),
+                    bare: Some((index, field_multi)),
                     case_sensitive: def.case_sensitive,
                 }))
             }
@@ -508,7 +526,7 @@ impl<'p> Planner<'p> {
     }
 
     fn fold<'a>(&mut self, term: &Term<'a>) -> Result<Value<'a>, ()> {
-        syntax::value::fold(term, &self.options.clock).map_err(|e| self.errors.push(e))
+        syntax::value::fold(term, &self.clock).map_err(|e| self.errors.push(e))
     }
 
     fn text(&self, span: Span) -> &'p str {
@@ -585,7 +603,9 @@ impl<'p> Planner<'p> {
         // Only a comparison that stays in the plan constrains its fields (a dropped one
         // must not switch off an implicit condition).
         for field in typed.operand.fields() {
-            self.constrained.insert(field.index);
+            if let Some(c) = self.constrained.get_mut(field.index) {
+                *c = true;
+            }
         }
         // Field-level operator restrictions ("Eq only").
         for field in typed.operand.fields() {
@@ -1102,10 +1122,13 @@ impl<'p> Planner<'p> {
             let Some(value) = &def.implicit_eq else {
                 continue;
             };
-            if self.constrained.contains(&index) {
+            if self.constrained.get(index).copied().unwrap_or(false) {
                 continue;
             }
-            let field = field_ref(index, def);
+            let field = match self.schema.field_ref(index) {
+                Some(f) => f.clone(),
+                None => FieldRef::of(index, def),
+            };
             let predicate = match value {
                 serde_json::Value::Bool(b) => Predicate::Compare {
                     op: CmpOp::Eq,

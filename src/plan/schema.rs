@@ -42,9 +42,51 @@ pub struct Schema {
     /// The expansions `_expand` may ask for (the seed's Expansions table).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expansions: Vec<Expansion>,
-    /// Field name → index in `fields`, built on load.
+    /// Lookups and per-field data derived from `fields`, built on load.
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: Index,
+}
+
+/// What a schema derives from its fields once, so that planning a filter looks fields up
+/// without allocating: standard names and custom `"Group"."Field"` names in hash maps keyed
+/// by borrowed text, and the resolved reference of every field.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    /// Standard field name → index.
+    standard: HashMap<Box<str>, usize, FastHash>,
+    /// Custom field group → (field name, index) pairs.
+    custom: HashMap<Box<str>, Vec<NameIndex>, FastHash>,
+    /// The reference of every field, by index.
+    refs: Vec<super::FieldRef>,
+}
+
+/// A custom field's name in its group, and the field's index.
+type NameIndex = (Box<str>, usize);
+
+/// FNV-1a: field names are short and trusted (they come from the schema, and a lookup of a
+/// filter's name only probes), so a simple fast hash beats SipHash here.
+type FastHash = std::hash::BuildHasherDefault<Fnv>;
+
+/// The FNV-1a hasher state.
+#[derive(Clone, Copy, Debug)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// The JSON form of a [`Schema`], before validation and indexing.
@@ -71,7 +113,7 @@ impl TryFrom<SchemaData> for Schema {
             roles: data.roles,
             fields: data.fields,
             expansions: data.expansions,
-            index: HashMap::new(),
+            index: Index::default(),
         };
         schema.build_index()?;
         Ok(schema)
@@ -527,7 +569,7 @@ impl Schema {
             roles: Vec::new(),
             fields,
             expansions: Vec::new(),
-            index: HashMap::new(),
+            index: Index::default(),
         };
         schema.build_index()?;
         Ok(schema)
@@ -549,7 +591,7 @@ impl Schema {
     }
 
     fn build_index(&mut self) -> Result<(), SchemaError> {
-        self.index.clear();
+        let mut index = Index::default();
         for (i, e) in self.expansions.iter().enumerate() {
             if self.expansions[..i].iter().any(|o| o.name == e.name) {
                 return Err(SchemaError::Invalid(format!(
@@ -559,7 +601,7 @@ impl Schema {
             }
         }
         for (i, field) in self.fields.iter().enumerate() {
-            let key = field_key_of_name(&field.name).ok_or_else(|| {
+            let key = parsed_field_name(&field.name).ok_or_else(|| {
                 SchemaError::Invalid(format!(
                     "field name {:?} is neither a standard name (ListPrice) nor a custom one (\"Group\".\"Field\")",
                     field.name
@@ -574,26 +616,61 @@ impl Schema {
                     )));
                 }
             }
-            if self.index.insert(key, i).is_some() {
+            let fresh = match key {
+                OwnedField::Standard(name) => index.standard.insert(name.into(), i).is_none(),
+                OwnedField::Custom(group, name) => {
+                    let names = index.custom.entry(group.into()).or_default();
+                    let fresh = names.iter().all(|(n, _)| **n != *name);
+                    names.push((name.into(), i));
+                    fresh
+                }
+            };
+            if !fresh {
                 return Err(SchemaError::Invalid(format!(
                     "field {} is defined twice",
                     field.name
                 )));
             }
+            index.refs.push(super::FieldRef::of(i, field));
         }
+        self.index = index;
         Ok(())
     }
 
     /// Looks a field reference up.
     pub fn field(&self, field: &Field<'_>) -> Option<(usize, &FieldDef)> {
-        let i = *self.index.get(&field_key(field))?;
-        Some((i, &self.fields[i]))
+        let i = match *field {
+            Field::Standard { name } => *self.index.standard.get(name)?,
+            Field::Custom { group, name } => {
+                let names = self.index.custom.get(group)?;
+                names.iter().find(|(n, _)| **n == *name)?.1
+            }
+        };
+        Some((i, self.fields.get(i)?))
     }
 
     /// Looks a field up by its name as written in filters.
     pub fn field_named(&self, name: &str) -> Option<(usize, &FieldDef)> {
-        let i = *self.index.get(&field_key_of_name(name)?)?;
-        Some((i, &self.fields[i]))
+        let mut bytes = name.bytes();
+        if bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+            && bytes.all(|b| b.is_ascii_alphanumeric())
+        {
+            // A plain standard name (a keyword such as `And` is never a schema field, so the
+            // lookup answers the same as the parse below, without it).
+            return self.field(&Field::Standard { name });
+        }
+        match parsed_field_name(name)? {
+            OwnedField::Standard(n) => self.field(&Field::Standard { name: &n }),
+            OwnedField::Custom(g, n) => self.field(&Field::Custom {
+                group: &g,
+                name: &n,
+            }),
+        }
+    }
+
+    /// The resolved reference of field `index` (what a plan holds), built once per schema.
+    pub fn field_ref(&self, index: usize) -> Option<&super::FieldRef> {
+        self.index.refs.get(index)
     }
 
     /// Looks an expansion up by name (exact, as the seed writes it).
@@ -619,17 +696,23 @@ impl Schema {
     }
 }
 
-/// The index key of a field reference: `Name`, or `"Group"."Name"`.
-fn field_key(field: &Field<'_>) -> String {
-    field.to_string()
+/// A field name read as the filter grammar reads it.
+enum OwnedField {
+    Standard(String),
+    Custom(String, String),
 }
 
-fn field_key_of_name(name: &str) -> Option<String> {
+fn parsed_field_name(name: &str) -> Option<OwnedField> {
     let filter = format!("{name} Eq NULL");
     let parsed = crate::syntax::parse(&filter).ok()?;
     match parsed.expr?.kind {
         crate::syntax::ExprKind::Comparison(c) => match c.lhs.kind {
-            crate::syntax::TermKind::Field { field } => Some(field_key(&field)),
+            crate::syntax::TermKind::Field { field } => Some(match field {
+                Field::Standard { name } => OwnedField::Standard(name.to_string()),
+                Field::Custom { group, name } => {
+                    OwnedField::Custom(group.to_string(), name.to_string())
+                }
+            }),
             _ => None,
         },
         _ => None,

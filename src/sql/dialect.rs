@@ -16,6 +16,11 @@ pub trait Dialect {
     fn name(&self) -> &'static str;
     /// The n-th (1-based) placeholder for a parameter: `$1::bigint`, `?1`.
     fn placeholder(&self, n: usize, param: &Param) -> String;
+    /// Writes [`placeholder`](Dialect::placeholder) to `out` (the compiler's path; override
+    /// it to write without an intermediate string).
+    fn placeholder_into(&self, out: &mut String, n: usize, param: &Param) {
+        out.push_str(&self.placeholder(n, param));
+    }
     /// Whether a field-side function takes the zone (date parts of datetimes).
     fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool;
     /// A quoted identifier: `"name"`, with every `"` inside doubled (`a"b` → `"a""b"`), the
@@ -29,15 +34,20 @@ pub trait Dialect {
     /// ```
     fn quote(&self, ident: &str) -> String {
         let mut out = String::with_capacity(ident.len() + 2);
+        self.quote_into(&mut out, ident);
+        out
+    }
+    /// Writes [`quote`](Dialect::quote) to `out`. A dialect that quotes differently
+    /// overrides both.
+    fn quote_into(&self, out: &mut String, ident: &str) {
         out.push('"');
-        for c in ident.chars() {
-            if c == '"' {
-                out.push('"');
+        for (i, part) in ident.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
             }
-            out.push(c);
+            out.push_str(part);
         }
         out.push('"');
-        out
     }
     /// The column type of a field type.
     fn column_type(&self, ty: FieldType) -> &'static str;
@@ -117,6 +127,20 @@ impl Dialect for Postgres {
             Param::Time(_) => "time",
         };
         format!("${n}::{ty}")
+    }
+
+    fn placeholder_into(&self, out: &mut String, n: usize, param: &Param) {
+        use std::fmt::Write as _;
+        let ty = match param {
+            Param::Bool(_) => "boolean",
+            Param::Int(_) => "bigint",
+            Param::Float(_) => "float8",
+            Param::Text(_) => "text",
+            Param::Date(_) => "date",
+            Param::DateTime(_) => "timestamptz",
+            Param::Time(_) => "time",
+        };
+        let _ = write!(out, "${n}::{ty}");
     }
 
     fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool {
@@ -305,6 +329,11 @@ impl Dialect for Sqlite {
 
     fn placeholder(&self, n: usize, _param: &Param) -> String {
         format!("?{n}")
+    }
+
+    fn placeholder_into(&self, out: &mut String, n: usize, _param: &Param) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "?{n}");
     }
 
     fn needs_zone(&self, _function: Function, _arg_type: FieldType) -> bool {

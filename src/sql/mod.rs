@@ -25,6 +25,8 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+use std::fmt::Write as _;
+
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 
@@ -209,7 +211,8 @@ pub fn condition(
         zone: None,
         plan,
     };
-    let sql = c.node(&plan.root)?;
+    let mut sql = String::with_capacity(512);
+    c.node(&plan.root, &mut sql)?;
     Ok(Condition {
         sql,
         params: c.params,
@@ -299,11 +302,23 @@ pub fn prefix_successor(prefix: &str) -> Option<String> {
 
 impl<'c> Compiler<'c> {
     fn param(&mut self, p: Param) -> String {
-        let placeholder = self
-            .dialect
-            .placeholder(self.offset + self.params.len() + 1, &p);
-        self.params.push(p);
+        let mut placeholder = String::new();
+        self.push_param(&mut placeholder, p);
         placeholder
+    }
+
+    /// Binds `p` and writes its placeholder.
+    fn push_param(&mut self, out: &mut String, p: Param) {
+        self.dialect
+            .placeholder_into(out, self.offset + self.params.len() + 1, &p);
+        self.params.push(p);
+    }
+
+    /// Writes `t."column"` (or another alias).
+    fn column(&self, out: &mut String, alias: &str, column: &str) {
+        out.push_str(alias);
+        out.push('.');
+        self.dialect.quote_into(out, column);
     }
 
     fn zone(&mut self) -> String {
@@ -379,27 +394,35 @@ fn stored_in<'l>(layout: &'l Layout, field: &FieldRef, span: Span) -> Result<&'l
 }
 
 impl<'c> Compiler<'c> {
-    fn node(&mut self, n: &Node) -> Result<String, Error> {
-        Ok(match n {
-            Node::Const { value: true } => TRUE.into(),
-            Node::Const { value: false } => FALSE.into(),
-            Node::And { children } => self.join(children, " AND ")?,
-            Node::Or { children } => self.join(children, " OR ")?,
-            Node::Not { node } => format!("NOT {}", self.node(node)?),
-            Node::Test(t) => self.test(t)?,
-        })
+    fn node(&mut self, n: &Node, out: &mut String) -> Result<(), Error> {
+        match n {
+            Node::Const { value: true } => out.push_str(TRUE),
+            Node::Const { value: false } => out.push_str(FALSE),
+            Node::And { children } => self.join(children, " AND ", out)?,
+            Node::Or { children } => self.join(children, " OR ", out)?,
+            Node::Not { node } => {
+                out.push_str("NOT ");
+                self.node(node, out)?;
+            }
+            Node::Test(t) => self.test(t, out)?,
+        }
+        Ok(())
     }
 
-    fn join(&mut self, children: &[Node], sep: &str) -> Result<String, Error> {
-        let parts = children
-            .iter()
-            .map(|c| self.node(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(format!("({})", parts.join(sep)))
+    fn join(&mut self, children: &[Node], sep: &str, out: &mut String) -> Result<(), Error> {
+        out.push('(');
+        for (i, c) in children.iter().enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            self.node(c, out)?;
+        }
+        out.push(')');
+        Ok(())
     }
 
-    fn scalar(&mut self, s: &Scalar) -> String {
-        let p = match s {
+    fn scalar_param(s: &Scalar) -> Param {
+        match s {
             Scalar::Integer(i) => Param::Int(*i),
             Scalar::Decimal(d) => {
                 use rust_decimal::prelude::ToPrimitive;
@@ -410,11 +433,18 @@ impl<'c> Compiler<'c> {
             Scalar::Date(d) => Param::Date(*d),
             Scalar::DateTime(t) => Param::DateTime(*t),
             Scalar::Time(t) => Param::Time(*t),
-        };
-        self.param(p)
+        }
     }
 
-    fn test(&mut self, t: &Test) -> Result<String, Error> {
+    fn scalar(&mut self, s: &Scalar) -> String {
+        self.param(Self::scalar_param(s))
+    }
+
+    fn push_scalar(&mut self, out: &mut String, s: &Scalar) {
+        self.push_param(out, Self::scalar_param(s));
+    }
+
+    fn test(&mut self, t: &Test, out: &mut String) -> Result<(), Error> {
         let bare = match &t.operand {
             Operand::Field(f) => Some(f),
             Operand::Call {
@@ -431,71 +461,83 @@ impl<'c> Compiler<'c> {
             // Text computed from case-insensitive fields is computed from their folded
             // values (the evaluator does the same), so that it compares with folded text.
             let expr = self.typed_operand(&t.operand, t.span, t.fold_case)?.0;
-            return self.predicate(&expr, &t.predicate, t.span);
+            return self.predicate(&expr, &t.predicate, t.span, out);
         };
         let stored = self.stored(field, t.span)?;
         let fold = t.fold_case && stored.folded.is_some();
         match (&t.predicate, &stored.place) {
             (Predicate::AnyWord { patterns }, _) => {
-                let words = stored.words.clone().ok_or_else(|| {
+                let words = stored.words.as_deref().ok_or_else(|| {
                     Error::new(
                         ErrorKind::OperatorNotAllowed,
                         t.span,
                         "no words table for this field",
                     )
                 })?;
-                let alts = self.patterns("w.w", patterns);
-                Ok(format!(
-                    "t.rid IN (SELECT w.rid FROM {} AS w WHERE {alts})",
-                    self.q(&words)
-                ))
+                out.push_str("t.rid IN (SELECT w.rid FROM ");
+                self.dialect.quote_into(out, words);
+                out.push_str(" AS w WHERE ");
+                self.patterns("w.w", patterns, out);
+                out.push(')');
             }
             (Predicate::Phone { numbers }, Place::Child { table, .. }) => {
-                let mut alts = Vec::new();
-                for n in numbers {
-                    let mut parts = vec![
-                        format!("p.prefix = {}", self.param(Param::Text(n.prefix.clone()))),
-                        format!("p.line = {}", self.param(Param::Text(n.line.clone()))),
-                    ];
+                out.push_str("t.rid IN (SELECT p.rid FROM ");
+                self.dialect.quote_into(out, table);
+                out.push_str(" AS p WHERE ");
+                for (i, n) in numbers.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" OR ");
+                    }
+                    out.push_str("(p.prefix = ");
+                    self.push_param(out, Param::Text(n.prefix.clone()));
+                    out.push_str(" AND p.line = ");
+                    self.push_param(out, Param::Text(n.line.clone()));
                     for (col, v) in [
                         ("area", &n.area),
                         ("country", &n.country),
                         ("ext", &n.extension),
                     ] {
                         if let Some(v) = v {
-                            parts.push(format!("p.{col} = {}", self.param(Param::Text(v.clone()))));
+                            out.push_str(" AND p.");
+                            out.push_str(col);
+                            out.push_str(" = ");
+                            self.push_param(out, Param::Text(v.clone()));
                         }
                     }
-                    alts.push(format!("({})", parts.join(" AND ")));
+                    out.push(')');
                 }
-                Ok(format!(
-                    "t.rid IN (SELECT p.rid FROM {} AS p WHERE {})",
-                    self.q(table),
-                    alts.join(" OR ")
-                ))
+                out.push(')');
             }
-            (Predicate::IsNull, Place::Column(col)) => Ok(format!("(t.{} IS NULL)", self.q(col))),
-            (Predicate::IsNull, Place::List(col)) => Ok(format!("(t.{} IS NULL)", self.q(col))),
-            (Predicate::IsNull, Place::Child { table, .. }) => Ok(format!(
-                "t.rid NOT IN (SELECT c.rid FROM {} AS c)",
-                self.q(table)
-            )),
+            (Predicate::IsNull, Place::Column(col) | Place::List(col)) => {
+                out.push('(');
+                self.column(out, "t", col);
+                out.push_str(" IS NULL)");
+            }
+            (Predicate::IsNull, Place::Child { table, .. }) => {
+                out.push_str("t.rid NOT IN (SELECT c.rid FROM ");
+                self.dialect.quote_into(out, table);
+                out.push_str(" AS c)");
+            }
             (Predicate::ContainsAll { values }, _) => {
-                let mut parts = Vec::new();
-                for v in values {
+                if values.is_empty() {
+                    out.push_str(TRUE);
+                    return Ok(());
+                }
+                out.push('(');
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" AND ");
+                    }
                     let pred = Predicate::Match {
                         patterns: vec![Pattern::Exact(v.clone())],
                     };
-                    parts.push(self.elements(stored, fold, &pred, t.span)?);
+                    self.elements(stored, fold, &pred, t.span, out)?;
                 }
-                Ok(if parts.is_empty() {
-                    TRUE.into()
-                } else {
-                    format!("({})", parts.join(" AND "))
-                })
+                out.push(')');
             }
-            _ => self.elements(stored, fold, &t.predicate, t.span),
+            _ => self.elements(stored, fold, &t.predicate, t.span, out)?,
         }
+        Ok(())
     }
 
     /// A predicate over every value of a stored field (any value matching).
@@ -505,103 +547,160 @@ impl<'c> Compiler<'c> {
         fold: bool,
         pred: &Predicate,
         span: Span,
-    ) -> Result<String, Error> {
-        let column = |col: &str| match (&stored.folded, fold) {
-            (Some(f), true) => f.clone(),
-            _ => col.to_string(),
+        out: &mut String,
+    ) -> Result<(), Error> {
+        let column = match (&stored.folded, &stored.place) {
+            (Some(f), _) if fold => f.as_str(),
+            (_, Place::Column(col) | Place::List(col)) => col.as_str(),
+            (_, Place::Child { column, .. }) => column.as_str(),
         };
         match &stored.place {
-            Place::Column(col) => {
-                let expr = format!("t.{}", self.q(&column(col)));
-                self.predicate(&expr, pred, span)
+            Place::Column(_) => {
+                let mut expr = String::with_capacity(column.len() + 4);
+                self.column(&mut expr, "t", column);
+                self.predicate(&expr, pred, span, out)
             }
-            Place::List(col) => {
-                let list = format!("t.{}", self.q(&column(col)));
-                let mut result = Ok(String::new());
+            Place::List(_) => {
+                let mut list = String::with_capacity(column.len() + 4);
+                self.column(&mut list, "t", column);
+                let mut result = Ok(());
                 let dialect = self.dialect;
-                let sql = dialect.list_exists(&list, &mut |elem| match self
-                    .predicate(elem, pred, span)
-                {
-                    Ok(s) => s,
-                    Err(e) => {
+                let sql = dialect.list_exists(&list, &mut |elem| {
+                    let mut inner = String::new();
+                    if let Err(e) = self.predicate(elem, pred, span, &mut inner) {
                         result = Err(e);
-                        String::new()
                     }
+                    inner
                 });
-                result.map(|_| sql)
+                result?;
+                out.push_str(&sql);
+                Ok(())
             }
-            Place::Child {
-                table, column: col, ..
-            } => {
-                let expr = format!("c.{}", self.q(&column(col)));
-                let inner = self.predicate(&expr, pred, span)?;
+            Place::Child { table, .. } => {
+                let mut expr = String::with_capacity(column.len() + 4);
+                self.column(&mut expr, "c", column);
                 // `rid IN (…)` rather than a correlated EXISTS, so that SQLite, too, looks
                 // the value up in the child table's index.
-                Ok(format!(
-                    "t.rid IN (SELECT c.rid FROM {} AS c WHERE {inner})",
-                    self.q(table)
-                ))
+                out.push_str("t.rid IN (SELECT c.rid FROM ");
+                self.dialect.quote_into(out, table);
+                out.push_str(" AS c WHERE ");
+                self.predicate(&expr, pred, span, out)?;
+                out.push(')');
+                Ok(())
             }
         }
     }
 
-    fn patterns(&mut self, expr: &str, patterns: &[Pattern]) -> String {
-        let mut alts = Vec::new();
-        for p in patterns {
-            alts.push(match p {
-                Pattern::Exact(s) => format!("{expr} = {}", self.param(Param::Text(s.clone()))),
-                Pattern::Prefix(s) if s.is_empty() => TRUE.into(),
-                // A range on the column, so that an index serves it.
-                Pattern::Prefix(s) => {
-                    let lo = self.param(Param::Text(s.clone()));
-                    match prefix_successor(s) {
-                        Some(next) => {
-                            let hi = self.param(Param::Text(next));
-                            format!("({expr} >= {lo} AND {expr} < {hi})")
-                        }
-                        None => format!("{expr} >= {lo}"),
-                    }
+    fn patterns(&mut self, expr: &str, patterns: &[Pattern], out: &mut String) {
+        out.push('(');
+        out.push_str(expr);
+        out.push_str(" IS NOT NULL AND (");
+        for (i, p) in patterns.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" OR ");
+            }
+            match p {
+                Pattern::Exact(s) => {
+                    out.push_str(expr);
+                    out.push_str(" = ");
+                    self.push_param(out, Param::Text(s.clone()));
                 }
-                Pattern::Suffix(s) => self.like(expr, format!("%{}", like_escape(s))),
-                Pattern::Contains(s) => self.like(expr, format!("%{}%", like_escape(s))),
+                Pattern::Prefix(s) if s.is_empty() => out.push_str(TRUE),
+                // A range on the column, so that an index serves it.
+                Pattern::Prefix(s) => match prefix_successor(s) {
+                    Some(next) => {
+                        out.push('(');
+                        out.push_str(expr);
+                        out.push_str(" >= ");
+                        self.push_param(out, Param::Text(s.clone()));
+                        out.push_str(" AND ");
+                        out.push_str(expr);
+                        out.push_str(" < ");
+                        self.push_param(out, Param::Text(next));
+                        out.push(')');
+                    }
+                    None => {
+                        out.push_str(expr);
+                        out.push_str(" >= ");
+                        self.push_param(out, Param::Text(s.clone()));
+                    }
+                },
+                Pattern::Suffix(s) => self.like(expr, format!("%{}", like_escape(s)), out),
+                Pattern::Contains(s) => self.like(expr, format!("%{}%", like_escape(s)), out),
                 Pattern::Glob(parts) => {
                     let escaped: Vec<String> = parts.iter().map(|p| like_escape(p)).collect();
-                    self.like(expr, escaped.join("%"))
+                    self.like(expr, escaped.join("%"), out)
                 }
-            });
+            }
         }
-        format!("({expr} IS NOT NULL AND ({}))", alts.join(" OR "))
+        out.push_str("))");
     }
 
-    fn like(&mut self, expr: &str, pattern: String) -> String {
-        let p = self.param(Param::Text(pattern));
-        format!("{expr} LIKE {p} ESCAPE '\\'")
+    fn like(&mut self, expr: &str, pattern: String, out: &mut String) {
+        out.push_str(expr);
+        out.push_str(" LIKE ");
+        self.push_param(out, Param::Text(pattern));
+        out.push_str(" ESCAPE '\\'");
     }
 
     /// A never-NULL test of a scalar expression.
-    fn predicate(&mut self, expr: &str, pred: &Predicate, span: Span) -> Result<String, Error> {
-        Ok(match pred {
-            Predicate::IsNull => format!("({expr} IS NULL)"),
+    fn predicate(
+        &mut self,
+        expr: &str,
+        pred: &Predicate,
+        span: Span,
+        out: &mut String,
+    ) -> Result<(), Error> {
+        match pred {
+            Predicate::IsNull => {
+                out.push('(');
+                out.push_str(expr);
+                out.push_str(" IS NULL)");
+            }
             Predicate::Compare { op, value } => {
-                let p = self.scalar(value);
                 let op = match op {
-                    CmpOp::Eq => "=",
-                    CmpOp::Gt => ">",
-                    CmpOp::Ge => ">=",
-                    CmpOp::Lt => "<",
-                    CmpOp::Le => "<=",
+                    CmpOp::Eq => " = ",
+                    CmpOp::Gt => " > ",
+                    CmpOp::Ge => " >= ",
+                    CmpOp::Lt => " < ",
+                    CmpOp::Le => " <= ",
                 };
-                format!("({expr} IS NOT NULL AND {expr} {op} {p})")
+                out.push('(');
+                out.push_str(expr);
+                out.push_str(" IS NOT NULL AND ");
+                out.push_str(expr);
+                out.push_str(op);
+                self.push_scalar(out, value);
+                out.push(')');
             }
             Predicate::In { values } => {
-                let ps: Vec<String> = values.iter().map(|v| self.scalar(v)).collect();
-                format!("({expr} IS NOT NULL AND {expr} IN ({}))", ps.join(", "))
+                out.push('(');
+                out.push_str(expr);
+                out.push_str(" IS NOT NULL AND ");
+                out.push_str(expr);
+                out.push_str(" IN (");
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.push_scalar(out, v);
+                }
+                out.push_str("))");
             }
             Predicate::Between { low, high } => {
-                let (lo, hi) = (self.scalar(low), self.scalar(high));
-                format!("({expr} IS NOT NULL AND {expr} >= {lo} AND {expr} <= {hi})")
+                out.push('(');
+                out.push_str(expr);
+                out.push_str(" IS NOT NULL AND ");
+                out.push_str(expr);
+                out.push_str(" >= ");
+                self.push_scalar(out, low);
+                out.push_str(" AND ");
+                out.push_str(expr);
+                out.push_str(" <= ");
+                self.push_scalar(out, high);
+                out.push(')');
             }
-            Predicate::Match { patterns } => self.patterns(expr, patterns),
+            Predicate::Match { patterns } => self.patterns(expr, patterns, out),
             Predicate::Regex {
                 pattern,
                 case_insensitive,
@@ -618,7 +717,11 @@ impl<'c> Compiler<'c> {
                     })?;
                 let p = self.param(Param::Text(translated));
                 let test = self.dialect.regex(expr, &p, *case_insensitive);
-                format!("({expr} IS NOT NULL AND {test})")
+                out.push('(');
+                out.push_str(expr);
+                out.push_str(" IS NOT NULL AND ");
+                out.push_str(&test);
+                out.push(')');
             }
             Predicate::AnyWord { .. } | Predicate::Phone { .. } | Predicate::ContainsAll { .. } => {
                 return Err(Error::new(
@@ -627,7 +730,8 @@ impl<'c> Compiler<'c> {
                     "this rule applies to a field, not to a computed value",
                 ));
             }
-        })
+        }
+        Ok(())
     }
 
     /// A field-side expression as SQL, with its type; `fold` reads case-insensitive text
