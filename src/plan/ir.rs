@@ -39,7 +39,10 @@ pub struct Plan {
     pub zone: chrono::FixedOffset,
 }
 
-fn serialize_path<S: serde::Serializer>(path: &[PathStep], s: S) -> Result<S::Ok, S::Error> {
+fn serialize_path<S: serde::Serializer>(
+    path: &std::sync::Arc<[PathStep]>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(&super::schema::path_text(path))
 }
 
@@ -118,9 +121,10 @@ pub struct FieldRef {
     pub index: usize,
     /// The name as written in filters.
     pub name: String,
-    /// Where it lives in a record (serialized as the path text, `Emails[].Address`).
+    /// Where it lives in a record (serialized as the path text, `Emails[].Address`). Shared:
+    /// a plan holds a reference per condition, and cloning one copies no path.
     #[serde(serialize_with = "serialize_path")]
-    pub path: Vec<PathStep>,
+    pub path: std::sync::Arc<[PathStep]>,
     /// Its type.
     #[serde(rename = "field_type")]
     pub ty: FieldType,
@@ -136,7 +140,7 @@ impl FieldRef {
         FieldRef {
             index,
             name: def.name.clone(),
-            path: def.record_path().unwrap_or_default(),
+            path: def.record_path().unwrap_or_default().into(),
             ty: def.ty,
             case_sensitive: def.case_sensitive,
             multi_valued: def.is_multi_valued(),

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::ir::*;
 use super::phone::{PHONE_FORMS, PhoneQuery};
 use super::schema::{Caller, FieldDef, FieldType, Rule, Schema};
-use super::text::{fold_case, fold_if, pattern_of};
+use super::text::{fold_if, pattern_of};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::syntax::functions::{Returns, cast_target};
 use crate::syntax::{
@@ -267,6 +267,16 @@ struct Planner<'p> {
     dropped: Vec<Dropped>,
     /// By field index: a comparison that stays in the plan constrains it.
     constrained: Vec<bool>,
+}
+
+/// Takes the operand out of `typed` for the node that tests it, leaving a constant behind.
+fn take_operand(typed: &mut Typed) -> Operand {
+    std::mem::replace(
+        &mut typed.operand,
+        Operand::Const {
+            value: Scalar::Boolean(false),
+        },
+    )
 }
 
 /// A placeholder for a node whose error has been recorded; the plan is discarded.
@@ -585,7 +595,7 @@ impl<'p> Planner<'p> {
     // ---- comparisons ------------------------------------------------------------------
 
     fn comparison(&mut self, c: &Comparison<'_>, span: Span) -> Planned {
-        let typed = match self.operand(&c.lhs) {
+        let mut typed = match self.operand(&c.lhs) {
             Err(()) => return failed(),
             Ok(None) => {
                 self.drop_condition(&c.lhs, span);
@@ -602,13 +612,25 @@ impl<'p> Planner<'p> {
         }
         // Only a comparison that stays in the plan constrains its fields (a dropped one
         // must not switch off an implicit condition).
-        for field in typed.operand.fields() {
+        let (one, several);
+        let fields: &[&FieldRef] = match &typed.operand {
+            // The common case without collecting: a bare field.
+            Operand::Field(f) => {
+                one = [f];
+                &one
+            }
+            other => {
+                several = other.fields();
+                &several
+            }
+        };
+        for field in fields {
             if let Some(c) = self.constrained.get_mut(field.index) {
                 *c = true;
             }
         }
         // Field-level operator restrictions ("Eq only").
-        for field in typed.operand.fields() {
+        for field in fields {
             let def = &self.schema.fields[field.index];
             if !def.allows(c.op) {
                 let ops: Vec<&str> = def.operators.iter().flatten().map(|o| o.as_str()).collect();
@@ -637,13 +659,15 @@ impl<'p> Planner<'p> {
             );
         }
         let node = match &c.rhs {
-            Rhs::Single { value } => self.single(&typed, c.op, &value.value, value.term.span, span),
+            Rhs::Single { value } => {
+                self.single(&mut typed, c.op, &value.value, value.term.span, span)
+            }
             Rhs::List { items } => {
                 let values: Vec<(&Value<'_>, Span)> =
                     items.iter().map(|i| (&i.value, i.term.span)).collect();
-                self.list(&typed, &values, span)
+                self.list(&mut typed, &values, span)
             }
-            Rhs::Range { low, high } => self.range(&typed, low, high, span),
+            Rhs::Range { low, high } => self.range(&mut typed, low, high, span),
         };
         let Some(node) = node else {
             return failed();
@@ -662,12 +686,13 @@ impl<'p> Planner<'p> {
         });
     }
 
-    fn test(&self, typed: &Typed, predicate: Predicate, span: Span) -> Node {
+    /// The test of `typed`'s operand, which it takes: a test is the last use of the operand.
+    fn test(&self, typed: &mut Typed, predicate: Predicate, span: Span) -> Node {
         // Regular expressions see the text as stored (their own 'i' flag handles case).
         let fold_case = (!typed.case_sensitive && !matches!(predicate, Predicate::Regex { .. }))
             || matches!(predicate, Predicate::AnyWord { .. });
         Node::Test(Box::new(Test {
-            operand: typed.operand.clone(),
+            operand: take_operand(typed),
             predicate,
             fold_case,
             span,
@@ -679,7 +704,7 @@ impl<'p> Planner<'p> {
     /// caller.
     fn single(
         &mut self,
-        typed: &Typed,
+        typed: &mut Typed,
         op: Op,
         value: &Value<'_>,
         vspan: Span,
@@ -762,8 +787,8 @@ impl<'p> Planner<'p> {
                     Op::Le => CmpOp::Le,
                     Op::Bt => unreachable!("Bt has a range"),
                 };
-                let (operand, scalar) = self.coerce(typed, value, vspan)?;
-                Some(compare(operand, cmp, scalar, span))
+                let scalar = self.coerce(typed, value, vspan)?;
+                Some(compare(take_operand(typed), cmp, scalar, span))
             }
         }
     }
@@ -776,7 +801,12 @@ impl<'p> Planner<'p> {
     }
 
     /// `Eq a,b,…` (and single values of rule fields).
-    fn list(&mut self, typed: &Typed, values: &[(&Value<'_>, Span)], span: Span) -> Option<Node> {
+    fn list(
+        &mut self,
+        typed: &mut Typed,
+        values: &[(&Value<'_>, Span)],
+        span: Span,
+    ) -> Option<Node> {
         if let Operand::Call {
             function: Function::All,
             ..
@@ -869,12 +899,12 @@ impl<'p> Planner<'p> {
                 return None;
             }
             match self.coerce(typed, v, *vspan)? {
-                (_, Coerced::Exact(s)) => scalars.push(s),
-                (_, day @ Coerced::Day(..)) => days.push(day),
+                Coerced::Exact(s) => scalars.push(s),
+                day @ Coerced::Day(..) => days.push(day),
                 _ => {}
             }
         }
-        let operand = typed.operand.clone();
+        let operand = take_operand(typed);
         let mut alternatives: Vec<Node> = days
             .into_iter()
             .map(|day| compare(operand.clone(), CmpOp::Eq, day, span))
@@ -906,7 +936,7 @@ impl<'p> Planner<'p> {
 
     fn range(
         &mut self,
-        typed: &Typed,
+        typed: &mut Typed,
         low: &syntax::Constant<'_>,
         high: &syntax::Constant<'_>,
         span: Span,
@@ -928,8 +958,9 @@ impl<'p> Planner<'p> {
         );
         let low_v = low_w.as_ref().unwrap_or(&low.value);
         let high_v = high_w.as_ref().unwrap_or(&high.value);
-        let (operand, lo) = self.coerce(typed, low_v, low.term.span)?;
-        let (_, hi) = self.coerce(typed, high_v, high.term.span)?;
+        let lo = self.coerce(typed, low_v, low.term.span)?;
+        let hi = self.coerce(typed, high_v, high.term.span)?;
+        let operand = take_operand(typed);
         let lo = match lo {
             Coerced::Exact(s) => s,
             Coerced::Day(start, _) => Scalar::DateTime(start),
@@ -1022,7 +1053,13 @@ impl<'p> Planner<'p> {
         if let (Pattern::Exact(s), Some((index, _))) = (&pattern, typed.bare) {
             let def = &self.schema.fields[index];
             if let Some(allowed) = &def.values {
-                if !allowed.iter().any(|a| fold_case(a) == fold_case(s)) {
+                // Compared folded, without allocating (`s` is folded already unless the
+                // field is case-sensitive).
+                let s = unicase::UniCase::new(s.as_str());
+                if !allowed
+                    .iter()
+                    .any(|a| unicase::UniCase::new(a.as_str()) == s)
+                {
                     self.errors.push(Error::new(
                         ErrorKind::InvalidValue,
                         vspan,
@@ -1040,16 +1077,10 @@ impl<'p> Planner<'p> {
         Some(pattern)
     }
 
-    /// Coerces a non-text value to the operand's type. Returns the operand to test (a
-    /// datetime field compared with a date is tested through `date()`) and the value.
-    fn coerce(
-        &mut self,
-        typed: &Typed,
-        value: &Value<'_>,
-        vspan: Span,
-    ) -> Option<(Operand, Coerced)> {
+    /// Coerces a non-text value to the operand's type (a date against a datetime field
+    /// becomes the instants of that day).
+    fn coerce(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) -> Option<Coerced> {
         use ValueType as T;
-        let same = typed.operand.clone();
         let coerced = match (typed.ty, value) {
             (T::Integer, Value::Integer(i)) => Coerced::Exact(Scalar::Integer(*i)),
             (T::Integer, Value::Decimal(d)) => integer_bounds(*d),
@@ -1075,7 +1106,7 @@ impl<'p> Planner<'p> {
                 return None;
             }
         };
-        Some((same, coerced))
+        Some(coerced)
     }
 
     // ---- whole-filter rules -------------------------------------------------------------

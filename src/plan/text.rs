@@ -39,31 +39,53 @@ pub fn fold_if(s: &str, case_sensitive: bool) -> String {
     }
 }
 
+/// Folds an owned string in place when the field is case-insensitive (no copy when folding
+/// changes nothing).
+fn fold_owned(s: String, case_sensitive: bool) -> String {
+    if case_sensitive {
+        return s;
+    }
+    match fold_case(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(folded) => folded,
+    }
+}
+
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
-    let mut parts: Vec<String> = vec![String::new()];
-    for piece in text.pieces() {
-        match piece {
-            Piece::Char(c) => parts.last_mut().expect("one part").push(c),
-            Piece::Wildcard => parts.push(String::new()),
+    let source = text.source();
+    let mut parts: Vec<String> = if source.contains('\\') {
+        let mut parts = vec![String::new()];
+        for piece in text.pieces() {
+            match piece {
+                Piece::Char(c) => parts.last_mut().expect("one part").push(c),
+                Piece::Wildcard => parts.push(String::new()),
+            }
         }
-    }
+        parts
+    } else if !source.contains('*') {
+        // The common case: no escape, no wildcard.
+        return Pattern::Exact(fold_owned(source.to_string(), case_sensitive));
+    } else {
+        source.split('*').map(str::to_string).collect()
+    };
     // Runs of stars are one star.
     let last = parts.len() - 1;
-    let mut collapsed: Vec<String> = Vec::with_capacity(parts.len());
-    for (i, p) in parts.into_iter().enumerate() {
-        if p.is_empty() && i != 0 && i != last {
-            continue;
-        }
-        collapsed.push(fold_if(&p, case_sensitive));
-    }
-    let parts = collapsed;
-    match parts.as_slice() {
-        [one] => Pattern::Exact(one.clone()),
-        [a, b] if b.is_empty() => Pattern::Prefix(a.clone()),
-        [a, b] if a.is_empty() => Pattern::Suffix(b.clone()),
-        [a, m, b] if a.is_empty() && b.is_empty() => Pattern::Contains(m.clone()),
-        [a, b] if a.is_empty() && b.is_empty() => Pattern::Prefix(String::new()),
+    let mut i = 0;
+    parts.retain(|p| {
+        let keep = !p.is_empty() || i == 0 || i == last;
+        i += 1;
+        keep
+    });
+    let mut parts: Vec<String> = parts
+        .into_iter()
+        .map(|p| fold_owned(p, case_sensitive))
+        .collect();
+    match parts.len() {
+        1 => Pattern::Exact(parts.remove(0)),
+        2 if parts[1].is_empty() => Pattern::Prefix(parts.remove(0)),
+        2 if parts[0].is_empty() => Pattern::Suffix(parts.remove(1)),
+        3 if parts[0].is_empty() && parts[2].is_empty() => Pattern::Contains(parts.remove(1)),
         _ => Pattern::Glob(parts),
     }
 }

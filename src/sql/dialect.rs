@@ -41,6 +41,11 @@ pub trait Dialect {
     /// overrides both.
     fn quote_into(&self, out: &mut String, ident: &str) {
         out.push('"');
+        if memchr::memchr(b'"', ident.as_bytes()).is_none() {
+            out.push_str(ident);
+            out.push('"');
+            return;
+        }
         for (i, part) in ident.split('"').enumerate() {
             if i > 0 {
                 out.push_str("\"\"");
@@ -55,6 +60,22 @@ pub trait Dialect {
     fn list_type(&self) -> &'static str;
     /// `EXISTS` over the elements of a list column; `pred` gets the element expression.
     fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String;
+    /// Writes [`list_exists`](Dialect::list_exists) to `out`, the predicate writing
+    /// itself there too (the compiler's path; override it to write without intermediate
+    /// strings).
+    fn list_exists_into(
+        &self,
+        out: &mut String,
+        column: &str,
+        pred: &mut dyn FnMut(&str, &mut String),
+    ) {
+        let sql = self.list_exists(column, &mut |elem| {
+            let mut inner = String::new();
+            pred(elem, &mut inner);
+            inner
+        });
+        out.push_str(&sql);
+    }
     /// A regular-expression test of `expr` against the pattern parameter.
     fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String;
     /// The pattern text to bind for a regular expression written in Rust's syntax; `Err`
@@ -95,6 +116,24 @@ pub trait Dialect {
     }
 }
 
+/// Writes `n` in decimal (placeholders are numbered on every compile: no formatter needed).
+fn push_number(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
 /// PostgreSQL (15 and later).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Postgres;
@@ -130,7 +169,6 @@ impl Dialect for Postgres {
     }
 
     fn placeholder_into(&self, out: &mut String, n: usize, param: &Param) {
-        use std::fmt::Write as _;
         let ty = match param {
             Param::Bool(_) => "boolean",
             Param::Int(_) => "bigint",
@@ -140,7 +178,10 @@ impl Dialect for Postgres {
             Param::DateTime(_) => "timestamptz",
             Param::Time(_) => "time",
         };
-        let _ = write!(out, "${n}::{ty}");
+        out.push('$');
+        push_number(out, n);
+        out.push_str("::");
+        out.push_str(ty);
     }
 
     fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool {
@@ -186,6 +227,19 @@ impl Dialect for Postgres {
             "EXISTS (SELECT 1 FROM unnest({column}) AS e(v) WHERE {})",
             pred("e.v")
         )
+    }
+
+    fn list_exists_into(
+        &self,
+        out: &mut String,
+        column: &str,
+        pred: &mut dyn FnMut(&str, &mut String),
+    ) {
+        out.push_str("EXISTS (SELECT 1 FROM unnest(");
+        out.push_str(column);
+        out.push_str(") AS e(v) WHERE ");
+        pred("e.v", out);
+        out.push(')');
     }
 
     fn regex(&self, expr: &str, pattern: &str, _case_insensitive: bool) -> String {
@@ -332,8 +386,8 @@ impl Dialect for Sqlite {
     }
 
     fn placeholder_into(&self, out: &mut String, n: usize, _param: &Param) {
-        use std::fmt::Write as _;
-        let _ = write!(out, "?{n}");
+        out.push('?');
+        push_number(out, n);
     }
 
     fn needs_zone(&self, _function: Function, _arg_type: FieldType) -> bool {
@@ -366,6 +420,19 @@ impl Dialect for Sqlite {
             "EXISTS (SELECT 1 FROM json_each({column}) AS e WHERE {})",
             pred("e.value")
         )
+    }
+
+    fn list_exists_into(
+        &self,
+        out: &mut String,
+        column: &str,
+        pred: &mut dyn FnMut(&str, &mut String),
+    ) {
+        out.push_str("EXISTS (SELECT 1 FROM json_each(");
+        out.push_str(column);
+        out.push_str(") AS e WHERE ");
+        pred("e.value", out);
+        out.push(')');
     }
 
     fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String {

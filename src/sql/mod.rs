@@ -25,8 +25,6 @@ pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use std::fmt::Write as _;
-
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 
@@ -206,7 +204,7 @@ pub fn condition(
     let mut c = Compiler {
         layout,
         dialect,
-        params: Vec::new(),
+        params: Vec::with_capacity(8),
         offset,
         zone: None,
         plan,
@@ -286,15 +284,16 @@ pub fn like_escape(s: &str) -> String {
 /// The smallest string greater than every string that starts with `prefix`, if any:
 /// `prefix` with its last character incremented.
 pub fn prefix_successor(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
+    for (i, last) in prefix.char_indices().rev() {
         let mut next = last as u32 + 1;
         if (0xD800..0xE000).contains(&next) {
             next = 0xE000;
         }
         if let Some(c) = char::from_u32(next) {
-            chars.push(c);
-            return Some(chars.into_iter().collect());
+            let mut out = String::with_capacity(i + c.len_utf8());
+            out.push_str(&prefix[..i]);
+            out.push(c);
+            return Some(out);
         }
     }
     None
@@ -565,16 +564,12 @@ impl<'c> Compiler<'c> {
                 self.column(&mut list, "t", column);
                 let mut result = Ok(());
                 let dialect = self.dialect;
-                let sql = dialect.list_exists(&list, &mut |elem| {
-                    let mut inner = String::new();
-                    if let Err(e) = self.predicate(elem, pred, span, &mut inner) {
+                dialect.list_exists_into(out, &list, &mut |elem, out| {
+                    if let Err(e) = self.predicate(elem, pred, span, out) {
                         result = Err(e);
                     }
-                    inner
                 });
-                result?;
-                out.push_str(&sql);
-                Ok(())
+                result
             }
             Place::Child { table, .. } => {
                 let mut expr = String::with_capacity(column.len() + 4);
