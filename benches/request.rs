@@ -5,10 +5,11 @@
 //! ```
 //!
 //! - `parse`: the filter text to a syntax tree, nothing else.
-//! - `search`: the whole path a server runs per request: the filter checked against the
-//!   accounts schema for a caller (parse and plan), then compiled to PostgreSQL SQL with its
-//!   parameters. The schema and its SQL layout are built once, as a server builds them at
-//!   start-up.
+//! - `search`: the whole path a server runs per request: the query string
+//!   (`_filter=…&_orderby=-LastName&_limit=25`, percent-encoded) read and checked against the
+//!   accounts schema for a caller (`Search::from_query`: parameters, parse, plan), then
+//!   compiled to PostgreSQL SQL with its parameters (`Search::sql`). The schema, its SQL
+//!   layout and the search options are built once, as a server builds them at start-up.
 //!
 //! The filters (400) are generated deterministically in the shapes API clients send: the
 //! `UserType` conjunct the service requires, then one to four conditions on names, offices,
@@ -22,7 +23,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spark_filter::plan::{Caller, Role, UserLevel, builtin};
-use spark_filter::sql::{self, Layout, Paging, Param, Postgres};
+use spark_filter::request::{Search, SearchOptions, TokenKey};
+use spark_filter::sql::{Layout, Param, Postgres, Query};
 use spark_filter::{Clock, ParseOptions, PlanOptions, Schema, parse_with};
 
 /// How many filters the benchmarks run over.
@@ -149,12 +151,29 @@ fn options() -> PlanOptions {
     }
 }
 
-/// The SQL and parameters of one filter: the whole request path.
-fn search(filter: &str, schema: &Schema, layout: &Layout, options: &PlanOptions) -> sql::Query {
-    let plan =
-        spark_filter::check(filter, schema, options).unwrap_or_else(|e| panic!("{filter}: {e}"));
-    sql::compile(&plan, layout, &Postgres, Paging::default())
-        .unwrap_or_else(|e| panic!("{filter}: {e}"))
+/// The query string a client sends for `filter`: percent-encoded, with an ordering and a
+/// page size.
+fn query_string(filter: &str) -> String {
+    let mut q = String::from("_filter=");
+    for b in filter.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            q.push(char::from(b));
+        } else {
+            q.push_str(&format!("%{b:02X}"));
+        }
+    }
+    q.push_str("&_orderby=-LastName&_limit=25");
+    q
+}
+
+/// The rows query and its parameters for one query string: the whole request path.
+fn search(query: &str, schema: &Schema, layout: &Layout, options: &SearchOptions) -> Query {
+    let search = Search::from_query(query, schema, options)
+        .unwrap_or_else(|e| panic!("{query}: {:?}", e.response()));
+    let sql = search
+        .sql(layout, &Postgres)
+        .unwrap_or_else(|e| panic!("{query}: {:?}", e.response()));
+    sql.rows.expect("a rows query")
 }
 
 fn bench_request(c: &mut Criterion) {
@@ -162,8 +181,13 @@ fn bench_request(c: &mut Criterion) {
     let bytes: u64 = filters.iter().map(|f| f.len() as u64).sum();
     let schema = builtin::builtin("accounts").expect("accounts");
     let layout = Layout::of(&schema);
-    let options = options();
-    let parse_options: ParseOptions = options.parse_options();
+    let plan_options = options();
+    let parse_options: ParseOptions = plan_options.parse_options();
+    let options = SearchOptions {
+        plan: plan_options,
+        token_key: TokenKey::new(b"bench secret".to_vec()),
+    };
+    let queries: Vec<String> = filters.iter().map(|f| query_string(f)).collect();
 
     // Correctness first. Every filter parses and prints back to a tree equal to itself.
     for f in &filters {
@@ -177,7 +201,7 @@ fn bench_request(c: &mut Criterion) {
     }
     // Every filter compiles to SQL whose placeholders are exactly its parameters, and a
     // known filter compiles to the known SQL.
-    for f in &filters {
+    for f in &queries {
         let q = search(f, &schema, &layout, &options);
         for n in 1..=q.params.len() {
             assert!(
@@ -189,7 +213,7 @@ fn bench_request(c: &mut Criterion) {
         assert!(!q.sql.contains(&format!("${}", q.params.len() + 1)), "{f}");
     }
     let q = search(
-        "UserType Eq 'Member' And Office Eq 'Fargo*'",
+        &query_string("UserType Eq 'Member' And Office Eq 'Fargo*'"),
         &schema,
         &layout,
         &options,
@@ -201,7 +225,7 @@ fn bench_request(c: &mut Criterion) {
          (t.\"visible\" IS NOT NULL AND t.\"visible\" = $4::boolean))"
     );
     assert_eq!(
-        q.params,
+        q.params[..4],
         [
             Param::Text("member".into()),
             Param::Text("fargo".into()),
@@ -226,7 +250,7 @@ fn bench_request(c: &mut Criterion) {
     });
     group.bench_function("search", |b| {
         b.iter(|| {
-            for f in &filters {
+            for f in &queries {
                 let q = search(black_box(f), &schema, &layout, &options);
                 black_box(q.params.len());
             }
