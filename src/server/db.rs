@@ -795,7 +795,9 @@ impl Backend for PostgresBackend {
 
     fn ensure_loaded(&self, table: &Table, jsonl: &str) -> Result<usize, Fault> {
         let name = table.layout.table.clone();
-        let mut client = self.take()?;
+        // Start-up work, not a request: a connection of its own without the request
+        // statement timeout (a 1 ms timeout cancelled this very step on a slow machine).
+        let mut client = sql::postgres::connect(&self.url).map_err(db_fault)?;
         let exists: bool = client
             .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
             .map_err(pg_fault)?
@@ -812,7 +814,6 @@ impl Backend for PostgresBackend {
                 Postgres.quote(&name)
             ))
             .map_err(pg_fault)?;
-        self.give_back(client);
         Ok(n)
     }
 }
