@@ -148,21 +148,39 @@ fn exit_codes() {
         .code(),
         Some(2)
     );
-    assert_eq!(
-        run(&[
-            "search",
-            "--schema",
-            "accounts",
-            "--role",
-            "idx",
-            "--records",
-            "/nonexistent/x.jsonl",
-            "_filter=UserType+Eq+'Member'"
-        ])
-        .status
-        .code(),
-        Some(2)
+    let missing = run(&[
+        "search",
+        "--schema",
+        "accounts",
+        "--role",
+        "idx",
+        "--records",
+        "/nonexistent/x.jsonl",
+        "_filter=UserType+Eq+'Member'",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("cannot open /nonexistent/x.jsonl: No such file or directory"),
+        "{err}"
     );
+    // A SQLite file that is not there is not created empty: the error says to load it.
+    let db = std::env::temp_dir().join(format!("spark-filter-no-db-{}.sqlite", std::process::id()));
+    let url = format!("sqlite://{}", db.display());
+    let no_db = run(&[
+        "search",
+        "--schema",
+        "accounts",
+        "--role",
+        "idx",
+        "--db",
+        &url,
+        "_filter=UserType+Eq+'Member'",
+    ]);
+    assert_eq!(no_db.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&no_db.stderr);
+    assert!(err.contains("run `spark-filter load"), "{err}");
+    assert!(!db.exists(), "an empty database file was created");
 }
 
 #[test]

@@ -101,19 +101,20 @@ fn compile_filter(
     Ok(Ok(query))
 }
 
+/// Refuses a `sqlite://PATH` whose file is not there: opening it would create an empty
+/// database, and every search would find nothing. The error says what to do instead.
+pub fn require_loaded_sqlite(url: &str, schema: &str) -> Result<(), String> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) if !std::path::Path::new(path).exists() => Err(format!(
+            "no database at {path}: run `spark-filter load --schema {schema} --db {url} RECORDS.jsonl` first"
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let sqlite = args.db.starts_with("sqlite");
-    // Opening a SQLite file that is not there would create an empty one, and every query
-    // would find nothing: say what to do instead.
-    if let Some(path) = args.db.strip_prefix("sqlite://") {
-        if !std::path::Path::new(path).exists() {
-            return Err(format!(
-                "no database at {path}: run `spark-filter load --schema {} --db {} RECORDS.jsonl` first",
-                args.plan.schema, args.db
-            )
-            .into());
-        }
-    }
+    require_loaded_sqlite(&args.db, &args.plan.schema)?;
     let dialect: &dyn Dialect = if sqlite { &Sqlite } else { &Postgres };
     let q = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
         Ok(q) => q,

@@ -1,7 +1,6 @@
 //! `spark-filter search`: one request answered as a server would, over JSONL records in
 //! memory or over a loaded database.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
@@ -91,7 +90,7 @@ pub fn run(args: SearchArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 let records = read_records(path)?;
                 search.run_in_memory(&records)
             }
-            (None, Some(url)) => run_db(&search, &Layout::of(&schema), url)?,
+            (None, Some(url)) => run_db(&search, &Layout::of(&schema), url, &args.schema)?,
             (None, None) => return Err("give --records FILE or --db URL".into()),
         },
     };
@@ -109,7 +108,7 @@ fn read_records(path: &str) -> Result<Vec<serde_json::Value>, Box<dyn std::error
     let input: Box<dyn BufRead> = if path == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(BufReader::with_capacity(1 << 16, File::open(path)?))
+        Box::new(BufReader::with_capacity(1 << 16, super::open_file(path)?))
     };
     let mut records = Vec::new();
     for (i, line) in input.lines().enumerate() {
@@ -129,8 +128,10 @@ fn run_db(
     search: &Search,
     layout: &Layout,
     url: &str,
+    schema: &str,
 ) -> Result<Response, Box<dyn std::error::Error>> {
     let sqlite = url.starts_with("sqlite");
+    super::db::require_loaded_sqlite(url, schema)?;
     let dialect: &dyn Dialect = if sqlite { &Sqlite } else { &Postgres };
     let compiled = match search.sql(layout, dialect) {
         Ok(c) => c,
