@@ -610,6 +610,46 @@ impl Search {
         Value::Object(out)
     }
 
+    /// Answers the search on an async database in one call: compiles it for the pool's
+    /// dialect, runs the rows and count queries it needs, and builds the response. A
+    /// search that cannot be compiled for `layout` is its failure response; a database
+    /// failure is the `Err` (the caller chooses its 5xx, for example 503 with code 1550).
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use spark_filter::request::{Search, SearchOptions, TokenKey};
+    /// use spark_filter::sql::pool::{PgPool, PgPoolOptions};
+    /// use spark_filter::{Caller, Role, plan::builtin, sql::Layout};
+    /// let schema = builtin::builtin("accounts").ok_or("no schema")?;
+    /// let layout = Layout::of(&schema);
+    /// let pool = PgPool::new("postgres://app@localhost/listings", PgPoolOptions::default())?;
+    /// let options = SearchOptions::new(Caller::new(Role::Idx), TokenKey::new(b"a server secret of at least 32 bytes".to_vec()));
+    /// let search = Search::from_query("_filter=UserType+Eq+'Member'&_limit=5", &schema, &options)?;
+    /// let response = search.run_async(&pool, &layout).await?;
+    /// println!("{} {}", response.status, response.to_json());
+    /// # Ok(()) }
+    /// ```
+    #[cfg(any(feature = "async-postgres", feature = "async-sqlite"))]
+    pub async fn run_async<D: sql::pool::AsyncDb>(
+        &self,
+        db: &D,
+        layout: &Layout,
+    ) -> Result<Response, sql::DbError> {
+        let compiled = match self.sql(layout, db.dialect()) {
+            Ok(c) => c,
+            Err(e) => return Ok(e.response()),
+        };
+        let docs = match &compiled.rows {
+            Some(q) => db.rows(q).await?.into_iter().map(|(_, doc)| doc).collect(),
+            None => Vec::new(),
+        };
+        let total = match &compiled.count {
+            Some(q) => Some(db.count(q).await?),
+            None => None,
+        };
+        Ok(self.respond(&docs, total))
+    }
+
     /// Compiles the search to SQL, placeholders from `$1`/`?1`.
     pub fn sql(&self, layout: &Layout, dialect: &dyn Dialect) -> Result<SearchSql, SearchError> {
         self.sql_at(layout, dialect, 0)

@@ -17,9 +17,13 @@
 //! ```
 
 mod are;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub mod bind;
 pub mod dialect;
 pub mod layout;
 pub mod load;
+#[cfg(any(feature = "async-postgres", feature = "async-sqlite"))]
+pub mod pool;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
@@ -49,7 +53,7 @@ pub enum DbError {
     Sqlite(#[from] rusqlite::Error),
     /// From PostgreSQL.
     #[cfg(feature = "postgres")]
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] ::postgres::Error),
     /// A record that is not JSON, with its line number.
     #[error("line {line}: not a JSON record: {message}")]
@@ -62,11 +66,62 @@ pub enum DbError {
     /// Reading the input.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A pool that could not give a connection (closed, or none free in time).
+    #[error("connection pool: {0}")]
+    Pool(String),
     /// A URL that names no database this crate opens.
     #[error(
         "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://user@host/db"
     )]
     Url(String),
+}
+
+/// The server's own message (`database "x" does not exist`) where the client's Display
+/// says only `db error`; the client's cause (I/O, closed connection) otherwise.
+#[cfg(feature = "postgres")]
+fn postgres_message(e: &::postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        );
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs:
+/// `postgres://app:secret@db/x` → `postgres://app:***@db/x`.
+///
+/// ```
+/// assert_eq!(
+///     spark_filter::sql::redact_url("postgres://app:secret@db/x"),
+///     "postgres://app:***@db/x"
+/// );
+/// assert_eq!(spark_filter::sql::redact_url("sqlite://a.db"), "sqlite://a.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
 }
 
 /// A bind parameter.

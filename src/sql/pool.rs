@@ -1,0 +1,315 @@
+//! Async database access for servers on tokio (axum, actix): a pool of tokio-postgres
+//! connections (feature `async-postgres`) and a pool of SQLite connections run on tokio's
+//! blocking pool (feature `async-sqlite`), both behind [`AsyncDb`].
+//!
+//! Nothing here starts a runtime, so nothing panics with "Cannot start a runtime from
+//! within a runtime": that is what the synchronous `sql::postgres` functions do when they
+//! are called inside `#[tokio::main]` (they drive a runtime of their own). In an async
+//! program use these pools, or call the synchronous functions from
+//! `tokio::task::spawn_blocking`.
+//!
+//! Parameters bind as the drivers' own types (`Param` implements `ToSql` for both, see
+//! [`super::bind`]), so a server can also run compiled SQL on connections of its own: get
+//! one with [`PgPool::client`] or [`SqlitePool::with`].
+
+use std::future::Future;
+
+use super::{DbError, Dialect, Query};
+
+/// What an async server needs from a database to answer searches: the rows of a compiled
+/// query and the number a count query returns.
+///
+/// `request::Search::run_async` answers a whole request on any `AsyncDb`.
+pub trait AsyncDb: Send + Sync {
+    /// The dialect to compile for.
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// The rows of a compiled `SELECT t.rid, t.doc …`: (row id, JSON text), in order.
+    fn rows(
+        &self,
+        query: &Query,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>, DbError>> + Send;
+
+    /// The single integer a `SELECT COUNT(*) …` returns.
+    fn count(&self, query: &Query) -> impl Future<Output = Result<u64, DbError>> + Send;
+}
+
+#[cfg(feature = "async-postgres")]
+pub use self::postgres::{PgPool, PgPoolOptions};
+
+#[cfg(feature = "async-postgres")]
+mod postgres {
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    use deadpool_postgres::tokio_postgres::{Config, NoTls};
+    use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+
+    use super::AsyncDb;
+    use crate::sql::{DbError, Dialect, Postgres, Query, bind};
+
+    /// How a [`PgPool`] is sized and how long its statements and waits may take.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct PgPoolOptions {
+        /// At most this many connections at once (default 16).
+        pub max_size: usize,
+        /// `statement_timeout` of every connection (default: none). A cancelled statement
+        /// is a [`DbError::Postgres`] whose SQLSTATE is `57014`.
+        pub statement_timeout: Option<Duration>,
+        /// How long a caller waits for a free connection before [`DbError::Pool`]
+        /// (default 30 s).
+        pub wait: Duration,
+    }
+
+    impl PgPoolOptions {
+        /// At most `n` connections at once.
+        pub fn max_size(mut self, n: usize) -> PgPoolOptions {
+            self.max_size = n;
+            self
+        }
+
+        /// The `statement_timeout` of every connection.
+        pub fn statement_timeout(mut self, t: Duration) -> PgPoolOptions {
+            self.statement_timeout = Some(t);
+            self
+        }
+
+        /// How long a caller waits for a free connection.
+        pub fn wait(mut self, t: Duration) -> PgPoolOptions {
+            self.wait = t;
+            self
+        }
+    }
+
+    impl Default for PgPoolOptions {
+        fn default() -> PgPoolOptions {
+            PgPoolOptions {
+                max_size: 16,
+                statement_timeout: None,
+                wait: Duration::from_secs(30),
+            }
+        }
+    }
+
+    /// A pool of tokio-postgres connections (deadpool-postgres). Connections open on
+    /// demand; a broken one is dropped and replaced on the next call, so the pool recovers
+    /// by itself when the server comes back.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), spark_filter::sql::DbError> {
+    /// use spark_filter::sql::pool::{AsyncDb, PgPool, PgPoolOptions};
+    /// use spark_filter::sql::{Param, Query};
+    /// let pool = PgPool::new("postgres://app@localhost/listings", PgPoolOptions::default())?;
+    /// let q = Query {
+    ///     condition: "true".into(),
+    ///     sql: "SELECT count(*) FROM accounts WHERE doc::jsonb->>'UserType' = $1".into(),
+    ///     params: vec![Param::Text("Member".into())],
+    /// };
+    /// let members = pool.count(&q).await?;
+    /// # Ok(()) }
+    /// ```
+    #[derive(Clone)]
+    pub struct PgPool {
+        pool: Pool,
+        wait: Duration,
+    }
+
+    impl PgPool {
+        /// A pool on `postgres://user[:password]@host[:port]/db` (no TLS). No connection is
+        /// made here; the first call makes one. A URL that cannot be read is an error that
+        /// does not repeat the URL (it may hold a password).
+        pub fn new(url: &str, options: PgPoolOptions) -> Result<PgPool, DbError> {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(DbError::Url(crate::sql::redact_url(url)));
+            }
+            let mut config = Config::from_str(url).map_err(DbError::Postgres)?;
+            if let Some(t) = options.statement_timeout {
+                let ms = t.as_millis().max(1);
+                let options = match config.get_options() {
+                    Some(o) => format!("{o} -c statement_timeout={ms}"),
+                    None => format!("-c statement_timeout={ms}"),
+                };
+                config.options(&options);
+            }
+            let manager = Manager::from_config(
+                config,
+                NoTls,
+                ManagerConfig {
+                    recycling_method: RecyclingMethod::Fast,
+                },
+            );
+            let pool = Pool::builder(manager)
+                .max_size(options.max_size.max(1))
+                .runtime(Runtime::Tokio1)
+                .build()
+                .map_err(|e| DbError::Pool(e.to_string()))?;
+            Ok(PgPool {
+                pool,
+                wait: options.wait,
+            })
+        }
+
+        /// A connection of the pool, for statements of the caller's own (its own
+        /// transactions, `prepare_cached`); it goes back to the pool when dropped.
+        pub async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
+            match tokio::time::timeout(self.wait, self.pool.get()).await {
+                Ok(Ok(client)) => Ok(client),
+                Ok(Err(PoolError::Backend(e))) => Err(DbError::Postgres(e)),
+                Ok(Err(e)) => Err(DbError::Pool(e.to_string())),
+                Err(_) => Err(DbError::Pool(format!(
+                    "no free connection within {} ms",
+                    self.wait.as_millis()
+                ))),
+            }
+        }
+    }
+
+    impl AsyncDb for PgPool {
+        fn dialect(&self) -> &'static dyn Dialect {
+            &Postgres
+        }
+
+        async fn rows(&self, query: &Query) -> Result<Vec<(i64, String)>, DbError> {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&query.sql).await?;
+            let rows = client
+                .query(&stmt, &bind::postgres_params(&query.params))
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect()
+        }
+
+        async fn count(&self, query: &Query) -> Result<u64, DbError> {
+            let client = self.client().await?;
+            let stmt = client.prepare_cached(&query.sql).await?;
+            let row = client
+                .query_one(&stmt, &bind::postgres_params(&query.params))
+                .await?;
+            let n: i64 = row.try_get(0)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        }
+    }
+}
+
+#[cfg(feature = "async-sqlite")]
+pub use self::sqlite::SqlitePool;
+
+#[cfg(feature = "async-sqlite")]
+mod sqlite {
+    use std::sync::{Arc, Mutex};
+
+    use rusqlite::Connection;
+    use tokio::sync::Semaphore;
+
+    use super::AsyncDb;
+    use crate::sql::{DbError, Dialect, Query, Sqlite};
+
+    /// SQLite connections (rusqlite, with the evaluator's functions registered) used on
+    /// tokio's blocking pool: at most `max_size` calls at once, each on a connection of its
+    /// own, so a slow query never blocks the async workers. WAL mode lets searches run
+    /// while a write commits.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), spark_filter::sql::DbError> {
+    /// use spark_filter::sql::pool::SqlitePool;
+    /// let pool = SqlitePool::new("sqlite://accounts.db", 4)?;
+    /// let n: i64 = pool
+    ///     .with(|conn| Ok(conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[derive(Clone)]
+    pub struct SqlitePool {
+        path: Arc<str>,
+        idle: Arc<Mutex<Vec<Connection>>>,
+        permits: Arc<Semaphore>,
+    }
+
+    impl SqlitePool {
+        /// A pool on the file of `sqlite://PATH`, which must exist (opening a missing file
+        /// would create an empty database that answers every search with nothing).
+        /// `sqlite::memory:` is refused: each connection would see a database of its own.
+        pub fn new(url: &str, max_size: usize) -> Result<SqlitePool, DbError> {
+            let Some(path) = url.strip_prefix("sqlite://") else {
+                return Err(DbError::Url(url.to_string()));
+            };
+            if !std::path::Path::new(path).exists() {
+                return Err(DbError::Pool(format!("no SQLite database at {path}")));
+            }
+            Ok(SqlitePool {
+                path: path.into(),
+                idle: Arc::new(Mutex::new(Vec::new())),
+                permits: Arc::new(Semaphore::new(max_size.max(1))),
+            })
+        }
+
+        /// Runs `f` with a connection of the pool on tokio's blocking pool. A panic in `f`
+        /// is passed on to the caller; the connection it held is dropped.
+        pub async fn with<T: Send + 'static>(
+            &self,
+            f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+        ) -> Result<T, DbError> {
+            let permit = self
+                .permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| DbError::Pool("the pool is closed".into()))?;
+            let (path, idle) = (self.path.clone(), self.idle.clone());
+            let joined = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let reused = idle.lock().ok().and_then(|mut v| v.pop());
+                let mut conn = match reused {
+                    Some(c) => c,
+                    None => open(&path)?,
+                };
+                let result = f(&mut conn);
+                if let Ok(mut v) = idle.lock() {
+                    v.push(conn);
+                }
+                result
+            })
+            .await;
+            match joined {
+                Ok(result) => result,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => Err(DbError::Pool(e.to_string())),
+            }
+        }
+    }
+
+    fn open(path: &str) -> Result<Connection, DbError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        crate::sql::sqlite::prepare(&conn)?;
+        Ok(conn)
+    }
+
+    impl AsyncDb for SqlitePool {
+        fn dialect(&self) -> &'static dyn Dialect {
+            &Sqlite
+        }
+
+        async fn rows(&self, query: &Query) -> Result<Vec<(i64, String)>, DbError> {
+            let query = query.clone();
+            self.with(move |conn| crate::sql::sqlite::run(conn, &query))
+                .await
+        }
+
+        async fn count(&self, query: &Query) -> Result<u64, DbError> {
+            let query = query.clone();
+            self.with(move |conn| {
+                let mut stmt = conn.prepare_cached(&query.sql)?;
+                let n: i64 = stmt
+                    .query_row(rusqlite::params_from_iter(query.params.iter()), |r| {
+                        r.get(0)
+                    })?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+        }
+    }
+}
