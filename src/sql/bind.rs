@@ -1,4 +1,4 @@
-//! [`Param`] as each driver's own parameter type, so compiled SQL runs on a caller's own
+//! [`Param`](super::Param) as each driver's own parameter type, so compiled SQL runs on a caller's own
 //! connections without conversion: `&dyn ToSql` for rusqlite and for postgres/tokio-postgres.
 //!
 //! A `Param` binds exactly as the loader stored the value (SQLite: booleans as 0/1, dates
