@@ -2,13 +2,17 @@
 # Load benchmark of `spark-filter serve` (issue 13): wrk with 64 connections for 30 s of the
 # mixed searches in benches/load-queries.txt, on SQLite and (when SPARK_FILTER_PG_URL is set)
 # on PostgreSQL; requests per second, p50/p99 latency, and non-2xx answers (must be none).
-# In the same run, the same searches directly through the library (examples/direct_search.rs,
-# no HTTP) with as many threads as the server's pool, and the ratio HTTP / direct.
+# In the same run, the same searches directly through the library's async back end
+# (examples/direct_search.rs: Search::from_query and Search::run_async on a sql::pool pool as
+# large as the server's, as many tasks as wrk has connections; no HTTP), and the ratio
+# HTTP / direct.
 #
 #   benches/load.sh                 # SQLite, and PostgreSQL if SPARK_FILTER_PG_URL is set
 #   DURATION=10 benches/load.sh     # shorter
 #
-# Needs wrk (Debian: apt-get install -y wrk). Builds the release binary and example.
+# Needs wrk (Debian: apt-get install -y wrk). Builds the release binary and example. wrk waits
+# up to 10 s for an answer (its default, 2 s, is shorter than the queueing delay of 64
+# connections on a pool of 8 on two cores; a request it gives up on counts as an error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,13 +74,13 @@ run() {
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$base$path")
     [ "$code" = 200 ] || { echo "$name: $path answered $code" >&2; exit 1; }
   done < benches/load-queries.txt
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/mix.lua" "$base" > "$work/$name.wrk"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$work/mix.lua" "$base" > "$work/$name.wrk"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   local line
   line=$(grep '^WRK' "$work/$name.wrk")
   read -r _ rps p50 p99 total bad <<< "$line"
   local d
-  d=$("$direct" "$db" "$DURATION" "$POOL" | awk '/^DIRECT/ {print $2}')
+  d=$("$direct" "$db" "$DURATION" "$POOL" "$CONNECTIONS" | awk '/^DIRECT/ {print $2}')
   local ratio
   ratio=$(awk -v a="$rps" -v b="$d" 'BEGIN { printf "%.2f", a / b }')
   printf '%-10s http %7s req/s  p50 %7s ms  p99 %7s ms  requests %8s  non-2xx/errors %s  direct %7s req/s  http/direct %s\n' \
