@@ -1223,3 +1223,166 @@ fn a_bad_keys_file_is_refused_without_echoing_it() {
         "the key is echoed: {err}"
     );
 }
+
+/// A PostgreSQL server of this test's own (scripts/pg-start on another port and data
+/// directory), so that restarting it disturbs no other test; stopped and removed on drop.
+struct OwnPostgres {
+    url: String,
+    port: String,
+    data: PathBuf,
+}
+
+impl OwnPostgres {
+    fn start(port: u16) -> OwnPostgres {
+        let data = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("pg-{port}-{}", std::process::id()));
+        let port = port.to_string();
+        let out = Command::new("scripts/pg-start")
+            .env("PGPORT", &port)
+            .env("PGDATA", &data)
+            .output()
+            .expect("run scripts/pg-start");
+        assert!(
+            out.status.success(),
+            "scripts/pg-start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        OwnPostgres { url, port, data }
+    }
+
+    /// `pg_ctl restart -m fast`: every connection is closed, the server is down for a
+    /// moment, then accepts connections again (committed data survives a fast shutdown).
+    fn restart(&self) {
+        let bindir = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("Debian's postgresql")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("bin"))
+            .max()
+            .expect("a PostgreSQL version");
+        let mut cmd = if nix_is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(bindir.join("pg_ctl"));
+            c
+        } else {
+            Command::new(bindir.join("pg_ctl"))
+        };
+        let status = cmd
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "restart"])
+            .stdout(Stdio::null())
+            .status()
+            .expect("pg_ctl restart");
+        assert!(status.success(), "pg_ctl restart on port {}", self.port);
+    }
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = Command::new("scripts/pg-stop")
+            .env("PGDATA", &self.data)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// PostgreSQL restarted while writers and readers keep the server busy: meanwhile only
+/// 200s and 503 envelopes (1550); afterwards 200s again, by itself; the server never dies;
+/// every write it acknowledged (a 200 with the new Id) is there after the restart.
+#[test]
+fn postgres_restarted_under_load() {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    if support::pg_url("server::postgres_restarted_under_load").is_none() {
+        return;
+    }
+    let pg = OwnPostgres::start(54331);
+    let server = Server::start(&pg.url, "pg-restart");
+    let stop = AtomicBool::new(false);
+    let acknowledged = Mutex::new(Vec::<String>::new());
+    let statuses = Mutex::new(BTreeMap::<(&str, u16), usize>::new());
+    let sequence = AtomicUsize::new(0);
+    let search = format!(
+        "/v1/accounts?_filter={}&_limit=5&_pagination=1",
+        enc("UserType Eq 'Member' And LastName Eq 'Restart*'")
+    );
+    let count = |what: &'static str, status: u16, body: &Value| {
+        match status {
+            200 => {}
+            503 => assert_eq!(body["D"]["Code"], 1550, "{what}: {body}"),
+            other => panic!("{what}: {other} while PostgreSQL restarts: {body}"),
+        }
+        *statuses.lock().unwrap().entry((what, status)).or_default() += 1;
+    };
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let n = sequence.fetch_add(1, Ordering::Relaxed);
+                    let body = json!({"D": {"UserType": "Member", "FirstName": "Rita",
+                                            "LastName": format!("Restart-{n}")}})
+                    .to_string();
+                    let (status, answer) =
+                        server.call("POST", "/v1/accounts", Some("private"), Some(&body), &[]);
+                    count("write", status, &answer);
+                    if status == 200 {
+                        let id = answer["D"]["Results"][0]["Id"].as_str().map(String::from);
+                        acknowledged
+                            .lock()
+                            .unwrap()
+                            .push(id.expect("an acknowledged write has its Id"));
+                    }
+                }
+            });
+        }
+        for _ in 0..4 {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let (status, answer) = server.get(&search, "private");
+                    count("search", status, &answer);
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        pg.restart();
+        std::thread::sleep(Duration::from_secs(3));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let statuses = statuses.into_inner().unwrap();
+    eprintln!("answers while PostgreSQL restarted: {statuses:?}");
+    assert!(
+        statuses.get(&("write", 200)).is_some() && statuses.get(&("search", 200)).is_some(),
+        "{statuses:?}"
+    );
+
+    // Back by itself: 200s again without a restart of the server.
+    let mut recovered = false;
+    for _ in 0..100 {
+        if server.get(&search, "private").0 == 200 {
+            recovered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(recovered, "no 200 after PostgreSQL came back");
+    // No acknowledged write is lost.
+    let acknowledged = acknowledged.into_inner().unwrap();
+    for id in &acknowledged {
+        let (status, body) = server.get(&format!("/v1/accounts/{id}"), "private");
+        assert_eq!(status, 200, "acknowledged account {id} is gone: {body}");
+    }
+    eprintln!("{} acknowledged writes, all found", acknowledged.len());
+    let status = server.stop();
+    assert!(status.success(), "shutdown: {status}");
+    drop(pg);
+}
