@@ -1361,7 +1361,7 @@ fn postgres_restarted_under_load() {
     let statuses = statuses.into_inner().unwrap();
     eprintln!("answers while PostgreSQL restarted: {statuses:?}");
     assert!(
-        statuses.get(&("write", 200)).is_some() && statuses.get(&("search", 200)).is_some(),
+        statuses.contains_key(&("write", 200)) && statuses.contains_key(&("search", 200)),
         "{statuses:?}"
     );
 
