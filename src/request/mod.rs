@@ -680,7 +680,7 @@ impl Search {
                 })?,
             );
         }
-        let mut condition = filter.clone();
+        let mut condition = filter;
         if let Paging::Keyset(Some(last)) = &self.paging {
             let keyset = keyset_condition(
                 &self.plan.order_by,
@@ -693,28 +693,33 @@ impl Search {
             condition.sql = format!("{} AND {keyset}", condition.sql);
         }
         let rows = self.wants_rows().then(|| {
-            let mut order = String::new();
+            // One buffer for the statement, written in place (this runs per request).
+            let mut sql = String::with_capacity(condition.sql.len() + table.len() + 160);
+            sql.push_str("SELECT t.rid, t.doc FROM ");
+            sql.push_str(&table);
+            sql.push_str(" AS t WHERE ");
+            sql.push_str(&condition.sql);
+            sql.push_str(" ORDER BY ");
             for (key, col) in self.plan.order_by.iter().zip(&columns) {
-                let dir = if key.descending { "DESC" } else { "ASC" };
-                order.push_str(&format!("{col} IS NULL, {col} {dir}, "));
+                let dir = if key.descending { " DESC, " } else { " ASC, " };
+                sql.push_str(col);
+                sql.push_str(" IS NULL, ");
+                sql.push_str(col);
+                sql.push_str(dir);
             }
-            order.push_str(dialect.record_id());
-            order.push_str(", t.rid");
-            let mut params = condition.params.clone();
-            let bind = |v: u64, params: &mut Vec<Param>| {
+            sql.push_str(dialect.record_id());
+            sql.push_str(", t.rid");
+            let mut params = Vec::with_capacity(condition.params.len() + 2);
+            params.extend_from_slice(&condition.params);
+            for (word, v) in [(" LIMIT ", self.limit), (" OFFSET ", self.offset())] {
                 let p = Param::Int(i64::try_from(v).unwrap_or(i64::MAX));
-                let ph = dialect.placeholder(offset + params.len() + 1, &p);
+                sql.push_str(word);
+                dialect.placeholder_into(&mut sql, offset + params.len() + 1, &p);
                 params.push(p);
-                ph
-            };
-            let limit = bind(self.limit, &mut params);
-            let skip = bind(self.offset(), &mut params);
+            }
             sql::Query {
                 condition: condition.sql.clone(),
-                sql: format!(
-                    "SELECT t.rid, t.doc FROM {table} AS t WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {skip}",
-                    condition.sql
-                ),
+                sql,
                 params,
             }
         });

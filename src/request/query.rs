@@ -126,38 +126,43 @@ impl Request {
     }
 }
 
-/// Percent-decodes one name or value (`+` is a space).
+/// Percent-decodes one name or value (`+` is a space). Runs between escapes are copied
+/// whole (a filter is mostly plain text), and the result is checked as UTF-8 once.
 fn decode(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
-    if !text.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(std::borrow::Cow::Borrowed(text));
-    }
     let bytes = text.as_bytes();
+    let Some(first) = memchr::memchr2(b'%', b'+', bytes) else {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    };
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
+    out.extend_from_slice(&bytes[..first]);
+    let mut i = first;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| {
-                    let h = std::str::from_utf8(h).ok()?;
-                    u8::from_str_radix(h, 16).ok()
-                });
-                match hex {
-                    Some(b) if bytes[i + 1].is_ascii_hexdigit() => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    _ => {
-                        return Err(format!(
-                            "has a '%' at byte {i} not followed by two hexadecimal digits; \
-                             write a literal '%' as %25"
-                        ));
-                    }
-                }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
             }
-            b => out.push(b),
+            b'%' => match (
+                bytes.get(i + 1).and_then(|&h| hex(h)),
+                bytes.get(i + 2).and_then(|&l| hex(l)),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                }
+                _ => {
+                    return Err(format!(
+                        "has a '%' at byte {i} not followed by two hexadecimal digits; \
+                         write a literal '%' as %25"
+                    ));
+                }
+            },
+            _ => {
+                let run = memchr::memchr2(b'%', b'+', &bytes[i..]).unwrap_or(bytes.len() - i);
+                out.extend_from_slice(&bytes[i..i + run]);
+                i += run;
+            }
         }
-        i += 1;
     }
     String::from_utf8(out)
         .map(std::borrow::Cow::Owned)
@@ -168,6 +173,16 @@ fn decode(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
                 e.utf8_error().valid_up_to()
             )
         })
+}
+
+/// The value of one hexadecimal digit.
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
