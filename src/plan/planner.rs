@@ -194,14 +194,23 @@ pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<Orde
                     format!("{} cannot be used with this key: {who}", def.name),
                 ));
             }
-            Some((_, def)) if def.orderable && def.is_multi_valued() => errors.push(Error::new(
+            // The field reference built at schema load knows it (parsing the path here would
+            // cost a few allocations per request).
+            Some((index, def))
+                if def.orderable
+                    && schema
+                        .field_ref(index)
+                        .map_or_else(|| def.is_multi_valued(), |r| r.multi_valued) =>
+            {
+                errors.push(Error::new(
                 ErrorKind::NotOrderable,
                 span,
                 format!(
                     "{} holds several values and cannot order results; order by a single-valued field",
                     def.name
                 ),
-            )),
+                ))
+            }
             Some((_, def)) if def.orderable && !def.searchable => errors.push(Error::new(
                 ErrorKind::NotOrderable,
                 span,

@@ -799,11 +799,17 @@ fn fits(last: &RowKey, keys: &[OrderKey]) -> bool {
 
 /// `-Name,Office` as the planner understood it (signed into tokens).
 fn canonical_order(keys: &[OrderKey]) -> String {
-    let items: Vec<String> = keys
-        .iter()
-        .map(|k| format!("{}{}", if k.descending { "-" } else { "" }, k.field.name))
-        .collect();
-    items.join(",")
+    let mut out = String::new();
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if k.descending {
+            out.push('-');
+        }
+        out.push_str(&k.field.name);
+    }
+    out
 }
 
 /// The non-empty items of a comma list, trimmed.
