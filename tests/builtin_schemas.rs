@@ -4,7 +4,7 @@
 //! Accounts; 001 and 003 Portal Groups; 002 Accounts (current page, "Account Description");
 //! 004 Accounts (legacy page).
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -705,7 +705,7 @@ fn check_records(what: &str, s: &Schema, records: &[Value], require_values: bool
         for r in records {
             assert!(r.is_object(), "{what}: a record is not an object");
             let mut found = Vec::new();
-            common::walk(r, &steps, &mut found);
+            support::walk(r, &steps, &mut found);
             for v in found.iter().filter(|v| !v.is_null()) {
                 assert!(
                     leaf_fits(f.ty, v),

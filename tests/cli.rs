@@ -1,7 +1,7 @@
 //! The `spark-filter parse` command, run as a user runs it: the built binary, its standard
 //! streams and its exit code.
 
-mod common;
+mod support;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ fn exit_code(o: &Output, code: i32) {
 
 /// `parse FILTER --now NOW [extra…]`.
 fn parse(filter: &str, extra: &[&str]) -> Output {
-    let mut args = vec!["parse", "--now", common::NOW];
+    let mut args = vec!["parse", "--now", support::NOW];
     args.extend_from_slice(extra);
     args.push("--");
     args.push(filter);
@@ -87,12 +87,12 @@ impl Drop for TempFile {
 
 /// The library's JSON tree for a filter, with the test clock.
 fn library_tree(filter: &str) -> Value {
-    serde_json::to_value(parse_with(filter, &common::options()).unwrap()).unwrap()
+    serde_json::to_value(parse_with(filter, &support::parse_options()).unwrap()).unwrap()
 }
 
 /// The library's error JSON for a filter, with the test clock.
 fn library_error(filter: &str) -> Value {
-    serde_json::to_value(parse_with(filter, &common::options()).unwrap_err()).unwrap()
+    serde_json::to_value(parse_with(filter, &support::parse_options()).unwrap_err()).unwrap()
 }
 
 // ---- one filter ---------------------------------------------------------------------------
@@ -127,7 +127,7 @@ fn errors_go_to_stderr_with_a_caret() {
     let o = parse(filter, &[]);
     exit_code(&o, 1);
     assert_eq!(stdout(&o), "");
-    let err = parse_with(filter, &common::options()).unwrap_err();
+    let err = parse_with(filter, &support::parse_options()).unwrap_err();
     assert_eq!(stderr(&o), format!("{}\n", err.render(filter)));
     let text = stderr(&o);
     let lines: Vec<&str> = text.lines().collect();
@@ -280,7 +280,7 @@ fn batch_answers_every_line_in_order() {
     let file = TempFile::new("mixed.jsonl", input.as_bytes());
 
     let o = run(
-        &["parse", "--now", common::NOW, "--batch", file.path()],
+        &["parse", "--now", support::NOW, "--batch", file.path()],
         None,
     );
     exit_code(&o, 1);
@@ -335,7 +335,7 @@ fn batch_threads_keep_the_order() {
         &[
             "parse",
             "--now",
-            common::NOW,
+            support::NOW,
             "--threads",
             "1",
             "--batch",
@@ -350,7 +350,7 @@ fn batch_threads_keep_the_order() {
             &[
                 "parse",
                 "--now",
-                common::NOW,
+                support::NOW,
                 "--threads",
                 threads,
                 "--batch",
@@ -368,7 +368,7 @@ fn batch_threads_keep_the_order() {
         &[
             "parse",
             "--now",
-            common::NOW,
+            support::NOW,
             "--threads",
             "2",
             "--batch",
@@ -527,7 +527,7 @@ fn batch_with_ast() {
         "X Eq 0.1 Add 0.2",
     ];
     let o = run(
-        &["parse", "--now", common::NOW, "--batch", "-", "--ast"],
+        &["parse", "--now", support::NOW, "--batch", "-", "--ast"],
         Some(jsonl(&filters).as_bytes()),
     );
     exit_code(&o, 1);
@@ -755,12 +755,12 @@ fn sql_parameters_are_labelled_per_dialect() {
 
 #[test]
 fn batch_agrees_with_the_library_on_the_conformance_file() {
-    let Some(lines) = common::conformance() else {
+    let Some(lines) = support::conformance() else {
         return;
     };
     let filters: Vec<&str> = lines.iter().map(|l| l.filter.as_str()).collect();
     let o = run(
-        &["parse", "--now", common::NOW, "--batch", "-"],
+        &["parse", "--now", support::NOW, "--batch", "-"],
         Some(jsonl(&filters).as_bytes()),
     );
     let got = answers(&o);

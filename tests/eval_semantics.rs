@@ -7,25 +7,22 @@
 //!
 //! Every record carries an `Id`; expectations are lists of ids (order does not matter).
 
+mod support;
+
 use std::collections::BTreeSet;
 
 use chrono::FixedOffset;
 use serde_json::{Value, json};
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::{self, Caller, Plan, PlanOptions, Role, Schema, UnknownFields};
-use spark_filter::{Clock, Error, Limits, ParseOptions};
+use spark_filter::{Error, Limits, ParseOptions};
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// The fixed clock: Sunday 2026-11-22, noon UTC.
-fn clock() -> Clock {
-    Clock::Fixed(chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap())
-}
 
 /// Spark limits, but with room for the groups the complement check adds (`Not (…)`).
 fn parse_options() -> ParseOptions {
     ParseOptions {
-        clock: clock(),
+        clock: support::clock(),
         limits: Limits {
             max_depth: 16,
             ..Limits::default()

@@ -2,7 +2,7 @@
 //! the input length (SPEC 5).
 //!
 //! Every input runs twice: with the Spark default limits and with every configurable limit
-//! raised (`common::raised_limits`), so that only the parser's own recursion guard stands
+//! raised (`support::raised_limits`), so that only the parser's own recursion guard stands
 //! between the input and the stack. The parsing runs on a thread with a 1 MiB stack to prove
 //! that nothing recurses deeply; a stack overflow aborts the whole test binary. Unoptimized
 //! frames are several times larger, so debug builds give the raised-limit runs 4 MiB (see
@@ -11,7 +11,9 @@
 //!
 //! The tests of this file take a lock so that the timing test is not disturbed by the others.
 
-mod common;
+mod support;
+
+use support::Rng;
 
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
@@ -55,11 +57,11 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 fn default_options() -> ParseOptions {
-    common::options()
+    support::parse_options()
 }
 
 fn raised_options() -> ParseOptions {
-    common::options_with(common::raised_limits())
+    support::options_with(support::raised_limits())
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -439,23 +441,6 @@ fn parse_time_is_linear() {
     });
 }
 
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// Whatever comes out, it is a clean result: a tree that prints to text that parses to the
 /// same tree, or an error with a span inside the input.
 fn survives(input: &str, options: &ParseOptions) {
@@ -483,7 +468,7 @@ fn random_bytes() {
                 .map(|_| {
                     // Mostly printable ASCII, so that some inputs get past the first token.
                     match rng.below(10) {
-                        0 => rng.next() as u8,
+                        0 => rng.next_u64() as u8,
                         _ => b' ' + rng.below(95) as u8,
                     }
                 })
@@ -742,9 +727,9 @@ fn child_walk_deep_arithmetic_tree() {
             Ok(tree) => walk(&tree),
             Err(e) => assert_eq!(e.kind, ErrorKind::LimitExceeded, "{e}"),
         }
-        let unlimited = common::options_with(Limits {
+        let unlimited = support::options_with(Limits {
             max_term_depth: usize::MAX,
-            ..common::raised_limits()
+            ..support::raised_limits()
         });
         let longer = format!("A{} Eq 1", " Add B".repeat(1_000_000));
         match parse_with(&longer, &unlimited) {

@@ -2,13 +2,14 @@
 //! stderr, the `--json` shape, and the defaults (role private, user level member, unknown
 //! fields are errors).
 
+mod support;
+
+use support::NOW;
+
 use std::process::Command;
 
 use serde_json::{Value, json};
-use spark_filter::Clock;
 use spark_filter::plan::{self, Caller, PlanOptions, Role, builtin};
-
-const NOW: &str = "2026-11-22T12:00:00Z";
 
 struct Run {
     code: i32,
@@ -93,7 +94,7 @@ fn a_valid_filter_prints_its_plan() {
 fn the_cli_prints_what_the_library_plans() {
     let schema = builtin::builtin("accounts").unwrap();
     let options = PlanOptions {
-        clock: Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).unwrap()),
+        clock: support::clock(),
         ..PlanOptions::new(Caller::new(Role::Private))
     };
     for filter in [

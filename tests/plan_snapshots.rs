@@ -18,14 +18,14 @@
 //! Regenerate with `INSTA_UPDATE=always cargo test --test plan_snapshots`, then read every
 //! changed snapshot.
 
+mod support;
+
 use std::fmt::Write;
 use std::fs;
 use std::path::Path;
 
+use spark_filter::Error;
 use spark_filter::plan::{self, Caller, PlanOptions, Role, UnknownFields, builtin};
-use spark_filter::{Clock, Error};
-
-const NOW: &str = "2026-11-22T12:00:00Z";
 
 struct Fixture {
     schema: String,
@@ -34,10 +34,6 @@ struct Fixture {
     /// The options as written (for the snapshot).
     header: String,
     filter: String,
-}
-
-fn clock() -> Clock {
-    Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).unwrap())
 }
 
 fn read(path: &Path) -> Fixture {
@@ -82,7 +78,7 @@ fn read(path: &Path) -> Fixture {
         schema,
         options: PlanOptions {
             unknown_fields,
-            clock: clock(),
+            clock: support::clock(),
             ..PlanOptions::new(caller)
         },
         orderby,

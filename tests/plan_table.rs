@@ -10,29 +10,24 @@
 //! Spans are byte offsets. Many filters start with `UserType Eq 'Member' And ` (25 bytes), the
 //! conjunct the accounts service requires, so the condition under test starts at byte 25.
 
+mod support;
+
 use std::path::PathBuf;
 
 use spark_filter::plan::{
     self, Caller, CmpOp, Node, Operand, Plan, PlanOptions, Predicate, Role, Scalar, UnknownFields,
     UserLevel, builtin,
 };
-use spark_filter::{Clock, Error, ErrorKind};
+use spark_filter::{Error, ErrorKind};
 
 // ---- options ------------------------------------------------------------------------------
-
-/// The instant every test plans against: Sunday 2026-11-22, noon UTC.
-const NOW: &str = "2026-11-22T12:00:00Z";
 
 /// The prefix that satisfies the accounts service's required `UserType` (25 bytes).
 const M: &str = "UserType Eq 'Member' And ";
 
-fn clock() -> Clock {
-    Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).unwrap())
-}
-
 fn with_caller(caller: Caller) -> PlanOptions {
     PlanOptions {
-        clock: clock(),
+        clock: support::clock(),
         ..PlanOptions::new(caller)
     }
 }
@@ -366,7 +361,7 @@ fn every_searchable_field_plans() {
             user_level: UserLevel::Mls,
             user_id: None,
         });
-        o.clock = clock();
+        o.clock = support::clock();
         o
     };
     let mut seen = 0;

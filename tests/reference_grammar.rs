@@ -18,34 +18,12 @@
 //! `{"filter": …, "ours": "accept"|"reject"}`, to be fed to the reference for an
 //! accept/reject comparison. docs/language.md reports the figure.
 
+mod support;
+
 use std::fmt::Write as _;
 
 use spark_filter::{ParseOptions, parse_with};
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+use support::Rng;
 
 /// A filter under construction, as tokens (for the mutations) and joining whitespace.
 struct Out {
@@ -82,7 +60,8 @@ impl Out {
                 // A literal may run straight into a following keyword, as in the reference.
                 let runs_in = runs_into_keyword(&self.tokens[i - 1], t);
                 if !(optional || runs_in) || rng.chance(if runs_in { 85 } else { 50 }) {
-                    s.push_str(rng.pick(&[" ", " ", " ", "  ", "\t", " \t "]));
+                    let space: &str = rng.pick::<&str>(&[" ", " ", " ", "  ", "\t", " \t "]);
+                    s.push_str(space);
                 }
             }
             s.push_str(t);
@@ -221,42 +200,42 @@ impl Generator {
         let r = &mut self.rng;
         match r.below(22) {
             0..=2 => {
-                let v = r.pick(INTEGERS);
+                let v = *r.pick(INTEGERS);
                 out.word(v);
                 Kind::Integer
             }
             3 | 4 => {
-                let v = r.pick(DECIMALS);
+                let v = *r.pick(DECIMALS);
                 out.word(v);
                 Kind::Decimal
             }
             5..=7 => {
-                let v = r.pick(CHARACTERS);
+                let v = *r.pick(CHARACTERS);
                 out.word(v);
                 Kind::Character
             }
             8 => {
-                let v = r.pick(DATES);
+                let v = *r.pick(DATES);
                 out.word(v);
                 Kind::Date
             }
             9 => {
-                let v = r.pick(DATETIMES);
+                let v = *r.pick(DATETIMES);
                 out.word(v);
                 Kind::DateTime
             }
             10 => {
-                let v = r.pick(TIMES);
+                let v = *r.pick(TIMES);
                 out.word(v);
                 Kind::Time
             }
             11 => {
-                let v = r.pick(&["true", "false"]);
+                let v = *r.pick(&["true", "false"]);
                 out.word(v);
                 Kind::Boolean
             }
             12 => {
-                let v = r.pick(&["NULL", "null", "Null"]);
+                let v = *r.pick(&["NULL", "null", "Null"]);
                 out.word(v);
                 Kind::Null
             }
@@ -266,7 +245,7 @@ impl Generator {
                 // `- condition`: integers and decimals only.
                 out.word("-");
                 let v = if r.chance(50) {
-                    r.pick(&["5", "(5)", "1.5"])
+                    *r.pick(&["5", "(5)", "1.5"])
                 } else {
                     "-5"
                 };
@@ -290,7 +269,7 @@ impl Generator {
                 k
             }
             _ => {
-                let v = r.pick(INTEGERS);
+                let v = *r.pick(INTEGERS);
                 out.word(v);
                 Kind::Integer
             }
@@ -303,10 +282,10 @@ impl Generator {
             return self.value_arithmetic(out, depth + 1);
         }
         if self.rng.chance(70) {
-            out.word(self.rng.pick(&["1", "2", "3", "10", "-4", "7"]));
+            out.word(*self.rng.pick(&["1", "2", "3", "10", "-4", "7"]));
             Kind::Integer
         } else {
-            out.word(self.rng.pick(&["0.5", "2.25", "1.0", "-1.5"]));
+            out.word(*self.rng.pick(&["0.5", "2.25", "1.0", "-1.5"]));
             Kind::Decimal
         }
     }
@@ -317,12 +296,12 @@ impl Generator {
             out.punct("(");
         }
         let a = self.number(out, depth + 1);
-        let op = self.rng.pick(&["Add", "Sub", "Mul", "Div", "Mod"]);
+        let op = *self.rng.pick(&["Add", "Sub", "Mul", "Div", "Mod"]);
         let op_text = kw(&mut self.rng, op);
         out.word(op_text);
         // No division or modulo by zero: the divisor is a plain non-zero number.
         let b = if matches!(op, "Div" | "Mod") {
-            let d = self.rng.pick(&["2", "3", "0.5", "4"]);
+            let d = *self.rng.pick(&["2", "3", "0.5", "4"]);
             out.word(d);
             if d.contains('.') {
                 Kind::Decimal
@@ -345,7 +324,7 @@ impl Generator {
     /// A function name and its `(`, sometimes with whitespace between them.
     fn open_call(&mut self, out: &mut Out, name: &str) {
         let space = if self.rng.chance(10) {
-            self.rng.pick(&[" ", "\t", "  "])
+            *self.rng.pick(&[" ", "\t", "  "])
         } else {
             ""
         };
@@ -366,12 +345,12 @@ impl Generator {
     fn literal_function(&mut self, out: &mut Out) -> Kind {
         let r = &mut self.rng;
         let (name, args, kind): (&str, Vec<&str>, Kind) = match r.below(20) {
-            0 => ("days", vec![r.pick(&["-7", "1", "0", "365"])], Kind::Date),
+            0 => ("days", vec![*r.pick(&["-7", "1", "0", "365"])], Kind::Date),
             1 => ("now", vec![], Kind::DateTime),
-            2 => ("months", vec![r.pick(&["-1", "6"])], Kind::Date),
-            3 => ("years", vec![r.pick(&["-1", "2"])], Kind::Date),
-            4 => ("weekdays", vec![r.pick(&["-5", "3"])], Kind::Date),
-            5 => ("hours", vec![r.pick(&["-2", "12"])], Kind::DateTime),
+            2 => ("months", vec![*r.pick(&["-1", "6"])], Kind::Date),
+            3 => ("years", vec![*r.pick(&["-1", "2"])], Kind::Date),
+            4 => ("weekdays", vec![*r.pick(&["-5", "3"])], Kind::Date),
+            5 => ("hours", vec![*r.pick(&["-2", "12"])], Kind::DateTime),
             6 => ("minutes", vec!["-30"], Kind::DateTime),
             7 => ("seconds", vec!["90"], Kind::DateTime),
             8 => ("mindatetime", vec![], Kind::DateTime),
@@ -391,7 +370,7 @@ impl Generator {
             18 => ("rectangle", vec!["'35.0 -80.0, 36.0 -81.0'"], Kind::Shape),
             _ => (
                 "radius",
-                vec!["'35.0 -80.0'", r.pick(&["10", "2.5"])],
+                vec!["'35.0 -80.0'", *r.pick(&["10", "2.5"])],
                 Kind::Shape,
             ),
         };
@@ -403,10 +382,10 @@ impl Generator {
     fn field_side(&mut self, out: &mut Out, depth: usize) {
         let r = &mut self.rng;
         match r.below(10) {
-            0..=4 => out.word(r.pick(FIELDS)),
+            0..=4 => out.word(*r.pick(FIELDS)),
             5..=7 => self.field_function(out, depth),
             _ if depth < 2 => self.field_arithmetic(out, depth),
-            _ => out.word(self.rng.pick(FIELDS)),
+            _ => out.word(*self.rng.pick(FIELDS)),
         }
     }
 
@@ -429,17 +408,17 @@ impl Generator {
             10 => ("floor", vec![], false),
             11 => (
                 "cast",
-                vec![r.pick(&["'integer'", "'decimal'", "'character'"])],
+                vec![*r.pick(&["'integer'", "'decimal'", "'character'"])],
                 false,
             ),
-            12 => (r.pick(&["date", "time"]), vec![], false),
+            12 => (*r.pick(&["date", "time"]), vec![], false),
             13 => (
-                r.pick(&["year", "month", "day", "dayofweek"]),
+                *r.pick(&["year", "month", "day", "dayofweek"]),
                 vec![],
                 false,
             ),
             14 => (
-                r.pick(&["hour", "minute", "second", "dayofyear"]),
+                *r.pick(&["hour", "minute", "second", "dayofyear"]),
                 vec![],
                 false,
             ),
@@ -447,12 +426,12 @@ impl Generator {
         };
         self.open_call(out, name);
         if nests && depth < 2 && self.rng.chance(20) {
-            let inner = self.rng.pick(&["tolower", "toupper", "trim"]);
+            let inner = *self.rng.pick(&["tolower", "toupper", "trim"]);
             out.word(format!("{inner}("));
-            out.word(self.rng.pick(FIELDS));
+            out.word(*self.rng.pick(FIELDS));
             out.punct(")");
         } else {
-            out.word(self.rng.pick(FIELDS));
+            out.word(*self.rng.pick(FIELDS));
         }
         for a in extra {
             out.punct(",");
@@ -472,7 +451,7 @@ impl Generator {
                 if r.chance(30) {
                     self.field_function(out, depth + 1);
                 } else {
-                    out.word(r.pick(FIELDS));
+                    out.word(*r.pick(FIELDS));
                 }
             }
             1 if depth < 3 => {
@@ -484,28 +463,28 @@ impl Generator {
                 let field_first = r.chance(70);
                 let numeric_operand = |g: &mut Generator, out: &mut Out| {
                     if g.rng.chance(25) {
-                        let f = g.rng.pick(&["length", "round", "year", "indexof"]);
+                        let f = *g.rng.pick(&["length", "round", "year", "indexof"]);
                         out.word(format!("{f}("));
-                        out.word(g.rng.pick(FIELDS));
+                        out.word(*g.rng.pick(FIELDS));
                         if f == "indexof" {
                             out.punct(",");
                             out.word("'a'");
                         }
                         out.punct(")");
                     } else {
-                        out.word(g.rng.pick(FIELDS));
+                        out.word(*g.rng.pick(FIELDS));
                     }
                 };
                 if field_first {
                     numeric_operand(self, out);
                 } else {
-                    out.word(self.rng.pick(&["2", "1.5", "100"]));
+                    out.word(*self.rng.pick(&["2", "1.5", "100"]));
                 }
-                let op = self.rng.pick(&["Add", "Sub", "Mul", "Div", "Mod"]);
+                let op = *self.rng.pick(&["Add", "Sub", "Mul", "Div", "Mod"]);
                 let op = kw(&mut self.rng, op);
                 out.word(op);
                 if field_first {
-                    out.word(self.rng.pick(&["2", "1.5", "100", "-3"]));
+                    out.word(*self.rng.pick(&["2", "1.5", "100", "-3"]));
                 } else {
                     numeric_operand(self, out);
                 }
@@ -531,7 +510,7 @@ impl Generator {
                     ),
                     _ => (&["08:00", "10:22:15"], &["17:00", "23:59:59.5"]),
                 };
-                let (lo, hi) = (r.pick(a), r.pick(b));
+                let (lo, hi) = (*r.pick(a), *r.pick(b));
                 for (i, v) in [lo, hi].into_iter().enumerate() {
                     if i == 1 {
                         out.punct(",");
@@ -547,7 +526,7 @@ impl Generator {
             }
             2 | 3 => {
                 // A list: integers and decimals, or characters (Eq/Ne only).
-                let op = r.pick(&["Eq", "Ne"]);
+                let op = *r.pick(&["Eq", "Ne"]);
                 let op = kw(r, op);
                 out.word(op);
                 let n = 2 + self.rng.below(4);
@@ -557,13 +536,13 @@ impl Generator {
                         out.punct(",");
                     }
                     if numbers {
-                        out.word(self.rng.pick(&["1", "2", "-3", "4.5", "100000"]));
+                        out.word(*self.rng.pick(&["1", "2", "-3", "4.5", "100000"]));
                     } else if self.rng.chance(15) {
                         // Character values and pattern functions mix.
-                        let f = self.rng.pick(&["contains", "startswith", "endswith"]);
+                        let f = *self.rng.pick(&["contains", "startswith", "endswith"]);
                         self.call(out, f, &["'ab'"]);
                     } else {
-                        out.word(self.rng.pick(CHARACTERS));
+                        out.word(*self.rng.pick(CHARACTERS));
                     }
                 }
             }
@@ -572,9 +551,9 @@ impl Generator {
                 let mut value = Out::new();
                 let kind = self.value(&mut value, 0);
                 let op = if kind.ordered() {
-                    self.rng.pick(&["Eq", "Ne", "Gt", "Ge", "Lt", "Le"])
+                    *self.rng.pick(&["Eq", "Ne", "Gt", "Ge", "Lt", "Le"])
                 } else {
-                    self.rng.pick(&["Eq", "Ne"])
+                    *self.rng.pick(&["Eq", "Ne"])
                 };
                 let op = kw(&mut self.rng, op);
                 out.word(op);
@@ -589,7 +568,7 @@ impl Generator {
         let n = 1 + self.rng.below(if depth == 0 { 4 } else { 3 });
         for i in 0..n {
             if i > 0 {
-                let c = self.rng.pick(&["And", "And", "Or", "Or", "Not"]);
+                let c = *self.rng.pick(&["And", "And", "Or", "Or", "Not"]);
                 let c = kw(&mut self.rng, c);
                 out.word(c);
             } else if self.rng.chance(12) {

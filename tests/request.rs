@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use spark_filter::plan::{Caller, Role, Schema, UserLevel, builtin};
 use spark_filter::request::{Response, Search, SearchOptions, TokenKey};
 use spark_filter::sql::{self, Dialect, Layout, Postgres, Sqlite};
+use support::Rng;
 
 /// A service with every orderable type, NULLs and a list.
 const EVENTS: &str = r#"{
@@ -32,25 +33,6 @@ const EVENTS: &str = r#"{
     {"name": "Audit", "access": {"roles": ["private"]}, "single_record_only": true, "attributes": ["Audit"]}
   ]
 }"#;
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 fn record(rng: &mut Rng, n: u64) -> Value {
     let mut m = serde_json::Map::new();
@@ -827,7 +809,7 @@ fn arbitrary_query_strings_never_panic() {
             .chars()
             .collect();
     for _ in 0..20_000 {
-        let n = rng.below(60) as usize;
+        let n = rng.below(60);
         let q: String = (0..n).map(|_| *rng.pick(&alphabet)).collect();
         if let Ok(s) = Search::from_query(&q, &schema, &opts) {
             let _ = s.run_in_memory(&[]);

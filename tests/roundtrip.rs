@@ -8,7 +8,7 @@
 //! binary Not, with a leading Not and groups up to the default depth of 2. Keywords come in
 //! random case and tokens are separated by random whitespace.
 
-mod common;
+mod support;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -18,7 +18,7 @@ type S = BoxedStrategy<String>;
 
 /// Default limits except the expression count: the generator does not count comparisons.
 fn options() -> ParseOptions {
-    common::options_with(Limits {
+    support::options_with(Limits {
         max_expressions: 10_000,
         ..Limits::default()
     })
@@ -671,10 +671,10 @@ proptest! {
 
 #[test]
 fn conformance_lines_round_trip() {
-    let Some(lines) = common::conformance() else {
+    let Some(lines) = support::conformance() else {
         return;
     };
-    let options = common::options();
+    let options = support::parse_options();
     let mut checked = 0;
     for line in lines.iter().filter(|l| l.accept) {
         if let Err(e) = check(&line.filter, &options) {
@@ -688,7 +688,7 @@ fn conformance_lines_round_trip() {
 #[test]
 fn fixtures_round_trip() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
-    let options = common::options();
+    let options = support::parse_options();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -712,7 +712,7 @@ fn fuzz_findings_round_trip() {
         let Ok(text) = std::str::from_utf8(&bytes) else {
             continue;
         };
-        let options = common::options();
+        let options = support::parse_options();
         if let Ok(tree) = spark_filter::parse_with(text, &options) {
             let printed = tree.to_string();
             let again = spark_filter::parse_with(&printed, &options)

@@ -2,7 +2,7 @@
 //! record shapes (docs/records.md), varied enough to exercise the search rules, and the source
 //! of the bundled data files `data/accounts.jsonl` and `data/portal-groups.jsonl`.
 
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ fn schema(name: &str) -> Schema {
 
 fn values(record: &Value, path: &str) -> Vec<Value> {
     let mut out = Vec::new();
-    common::walk(record, &parse_path(path).unwrap(), &mut out);
+    support::walk(record, &parse_path(path).unwrap(), &mut out);
     out
 }
 
@@ -64,7 +64,7 @@ fn check_shape(records: &[Value], s: &Schema) {
         let mut present = 0;
         for r in records {
             let mut found = Vec::new();
-            common::walk(r, &path, &mut found);
+            support::walk(r, &path, &mut found);
             for v in found.iter().filter(|v| !v.is_null()) {
                 assert!(
                     fits(f.ty, v),

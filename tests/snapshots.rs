@@ -3,11 +3,11 @@
 //! `fixtures/valid/*.filter` must parse: the snapshot holds the canonical text and the JSON
 //! tree. `fixtures/invalid/*.filter` must fail: the snapshot holds the kind, code, span,
 //! message and the rendered error. Every file holds exactly one filter, byte for byte (no
-//! trailing newline unless the filter has one). The clock is fixed at `common::NOW`.
+//! trailing newline unless the filter has one). The clock is fixed at `support::NOW`.
 //!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test snapshots`, then read the diffs.
 
-mod common;
+mod support;
 
 use std::fs;
 
@@ -17,7 +17,7 @@ use spark_filter::parse_with;
 fn valid() {
     insta::glob!("fixtures/valid/*.filter", |path| {
         let input = fs::read_to_string(path).unwrap();
-        let options = common::options();
+        let options = support::parse_options();
         let filter = parse_with(&input, &options)
             .unwrap_or_else(|e| panic!("{} should parse:\n{}", path.display(), e.render(&input)));
         let canonical = filter.to_string();
@@ -49,7 +49,7 @@ fn valid() {
 fn invalid() {
     insta::glob!("fixtures/invalid/*.filter", |path| {
         let input = fs::read_to_string(path).unwrap();
-        let err = match parse_with(&input, &common::options()) {
+        let err = match parse_with(&input, &support::parse_options()) {
             Ok(tree) => panic!("{} should not parse, got: {tree}", path.display()),
             Err(e) => e,
         };

@@ -1,10 +1,10 @@
 //! Table-driven tests of the syntax layer through the public API, with `#[track_caller]`
 //! helpers so that a failing row points at its own line.
 //!
-//! Every parse reads the fixed clock `common::NOW` (Sunday 2026-11-22, noon UTC) unless a row
+//! Every parse reads the fixed clock `support::NOW` (Sunday 2026-11-22, noon UTC) unless a row
 //! names another one.
 
-mod common;
+mod support;
 
 use std::ops::Range;
 
@@ -23,7 +23,7 @@ fn accepts_with<'a>(filter: &'a str, options: &ParseOptions) -> Filter<'a> {
 
 #[track_caller]
 fn accepts(filter: &str) -> Filter<'_> {
-    accepts_with(filter, &common::options())
+    accepts_with(filter, &support::parse_options())
 }
 
 #[track_caller]
@@ -50,7 +50,7 @@ fn rejects_with(
 
 #[track_caller]
 fn rejects(filter: &str, kind: ErrorKind, span: Range<usize>) -> Error {
-    rejects_with(filter, &common::options(), kind, span)
+    rejects_with(filter, &support::parse_options(), kind, span)
 }
 
 /// Rejected with this kind, wherever the span is (for inputs built by code).
@@ -112,7 +112,7 @@ fn folds_to_with(filter: &str, options: &ParseOptions, expected: &str) {
 
 #[track_caller]
 fn folds_to(filter: &str, expected: &str) {
-    folds_to_with(filter, &common::options(), expected)
+    folds_to_with(filter, &support::parse_options(), expected)
 }
 
 /// `X Eq <value>` folds to `expected`.
@@ -157,7 +157,7 @@ fn has_shape(filter: &str, expected: &str) {
 fn limits(f: impl FnOnce(&mut Limits)) -> ParseOptions {
     let mut l = Limits::default();
     f(&mut l);
-    common::options_with(l)
+    support::options_with(l)
 }
 
 /// `n` comparisons joined by `And`.
@@ -684,7 +684,7 @@ fn parenthesized_literals_are_not_list_items_either() {
         "X Eq (10:00),(11:00)",
         "X Eq (2013-01-01T10:00:00Z),now()",
     ] {
-        rejects_kind(filter, &common::options(), ErrorKind::Syntax);
+        rejects_kind(filter, &support::parse_options(), ErrorKind::Syntax);
     }
 }
 
@@ -1458,7 +1458,11 @@ fn group_depth_limit() {
 fn term_depth_limit() {
     let parens = |n: usize| format!("X Eq {}1{}", "(".repeat(n), ")".repeat(n));
     value(&format!("{}1{}", "(".repeat(32), ")".repeat(32)), "1");
-    rejects_kind(&parens(33), &common::options(), ErrorKind::LimitExceeded);
+    rejects_kind(
+        &parens(33),
+        &support::parse_options(),
+        ErrorKind::LimitExceeded,
+    );
     accepts_with(&parens(33), &limits(|l| l.max_term_depth = 40));
 }
 
@@ -1544,12 +1548,12 @@ fn parse_uses_the_spark_defaults() {
 
 #[test]
 fn conformance_verdicts() {
-    let Some(lines) = common::conformance() else {
+    let Some(lines) = support::conformance() else {
         return;
     };
     let mut wrong = Vec::new();
     for line in &lines {
-        let result = parse_with(&line.filter, &common::options());
+        let result = parse_with(&line.filter, &support::parse_options());
         match (&result, line.accept) {
             (Ok(_), true) | (Err(_), false) => {}
             (Ok(tree), false) => wrong.push(format!(
@@ -1610,13 +1614,17 @@ fn foreign_syntax_gets_a_hint() {
         ("ListPrice Gt 2E-3", "2.0E-3"),
         ("ListPrice Gt -1E05", "-1.0E05"),
     ] {
-        let e = rejects_kind(filter, &common::options(), ErrorKind::Syntax);
+        let e = rejects_kind(filter, &support::parse_options(), ErrorKind::Syntax);
         let hint = format!("an exponent needs a decimal point, as in {suggestion}");
         assert!(e.message.ends_with(&hint), "{filter:?}: {}", e.message);
         // The suggestion is itself valid.
         accepts(&format!("ListPrice Gt {suggestion}"));
     }
     // No suggestion where the fix would not be valid either (exponents take two digits).
-    let e = rejects_kind("ListPrice Gt 1e123", &common::options(), ErrorKind::Syntax);
+    let e = rejects_kind(
+        "ListPrice Gt 1e123",
+        &support::parse_options(),
+        ErrorKind::Syntax,
+    );
     assert!(!e.message.contains("exponent"), "{}", e.message);
 }

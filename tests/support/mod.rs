@@ -1,5 +1,7 @@
-//! Helpers shared by the SQL integration tests (`differential`, `injection`, `sql_index`):
-//! PostgreSQL set-up (one private schema per test), loading the same records into SQLite and
+//! The test kit, one module for every integration test: the fixed clock and option sets, a
+//! seeded generator, the conformance file, a walker of record paths that checks what it
+//! reads (the tests' own reading of records, independent of the evaluator's), and for the
+//! SQL tests (`differential`, `injection`, `sql_index`, …): PostgreSQL set-up (one private schema per test), loading the same records into SQLite and
 //! PostgreSQL, running one filter on the evaluator and both back ends, and reporting any
 //! difference with the filter, the SQL, the parameters and the records involved.
 //!
@@ -10,11 +12,12 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use chrono::FixedOffset;
 use serde_json::Value;
 use spark_filter::eval::Evaluator;
-use spark_filter::plan::{self, Caller, Plan, PlanOptions, Role, Schema, UserLevel};
+use spark_filter::plan::{self, Caller, PathStep, Plan, PlanOptions, Role, Schema, UserLevel};
 use spark_filter::sql::{self, Layout, Paging, Query};
 use spark_filter::{Clock, Limits, ParseOptions};
 
@@ -34,6 +37,28 @@ pub fn parse_options() -> ParseOptions {
     ParseOptions {
         clock: clock(),
         limits: Limits::default(),
+    }
+}
+
+/// The fixed clock with the given limits.
+pub fn options_with(limits: Limits) -> ParseOptions {
+    ParseOptions {
+        clock: clock(),
+        limits,
+    }
+}
+
+/// Limits raised as far as they go, so that only the parser's own guards stand between a
+/// hostile input and the stack.
+pub fn raised_limits() -> Limits {
+    Limits {
+        max_bytes: usize::MAX,
+        max_depth: 10_000,
+        max_expressions: usize::MAX,
+        max_term_depth: 10_000,
+        max_function_depth: 10_000,
+        max_list: usize::MAX,
+        max_regex_size: usize::MAX,
     }
 }
 
@@ -606,38 +631,64 @@ fn sorted(mut v: Vec<i64>) -> Vec<i64> {
 
 // ---- reading record values (to draw filter values from the data) ------------------------------
 
-/// The scalar values at a dotted path with `[]` (each element) and `{}` (keys with `true`),
-/// as the schemas write paths.
-pub fn values_at<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
-    let mut current: Vec<&Value> = vec![record];
-    for step in path.split('.') {
-        let (key, each, keys) = if let Some(k) = step.strip_suffix("[]") {
-            (k, true, false)
-        } else if let Some(k) = step.strip_suffix("{}") {
-            (k, false, true)
-        } else {
-            (step, false, false)
-        };
-        let mut next = Vec::new();
-        for v in current {
-            let Some(child) = v.get(key) else { continue };
-            if each {
-                if let Value::Array(items) = child {
-                    next.extend(items.iter());
-                }
-            } else if keys {
-                // Keys are returned as a separate pass below.
-                next.push(child);
-            } else {
-                next.push(child);
+/// What a `{}` step does with an object value that is not a boolean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flags {
+    /// Fail the test: the data must hold booleans there (sample and schema checks).
+    Checked,
+    /// Skip it, as every back end does (the SQL tests put other values there on purpose).
+    Lenient,
+}
+
+/// The values at `path` in `value`: missing branches yield nothing, `[]` one value per element,
+/// `{}` the keys whose value is `true` (any other value is a test failure).
+pub fn walk(value: &Value, path: &[PathStep], out: &mut Vec<Value>) {
+    walk_with(value, path, Flags::Checked, out);
+}
+
+/// [`walk`], with the handling of non-boolean `{}` values chosen by the caller.
+pub fn walk_with(value: &Value, path: &[PathStep], flags: Flags, out: &mut Vec<Value>) {
+    let Some((step, rest)) = path.split_first() else {
+        out.push(value.clone());
+        return;
+    };
+    match step {
+        PathStep::Key(k) => {
+            if let Some(v) = value.get(k.as_str()) {
+                walk_with(v, rest, flags, out);
             }
         }
-        current = next;
-        if keys {
-            return current;
+        PathStep::Each => {
+            if let Value::Array(items) = value {
+                for item in items {
+                    walk_with(item, rest, flags, out);
+                }
+            }
+        }
+        PathStep::Keys => {
+            if let Value::Object(map) = value {
+                for (k, v) in map {
+                    assert!(
+                        flags == Flags::Lenient || v.is_boolean(),
+                        "{k}: object values must be booleans, got {v}"
+                    );
+                    if *v == Value::Bool(true) {
+                        walk_with(&Value::String(k.clone()), rest, flags, out);
+                    }
+                }
+            }
         }
     }
-    current
+}
+
+/// The values at a path written as the schemas write them (`Emails[].Address`, `Tags[]`,
+/// `Designations{}`: the keys whose value is `true`), read leniently by [`walk_with`]: the
+/// SQL tests' records hold other values under object keys on purpose.
+pub fn values_at(record: &Value, path: &str) -> Vec<Value> {
+    let steps = plan::schema::parse_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut out = Vec::new();
+    walk_with(record, &steps, Flags::Lenient, &mut out);
+    out
 }
 
 /// The distinct strings at a path over all records (object-key paths give the keys whose
@@ -648,25 +699,86 @@ pub fn strings_at(records: &[Value], path: &str) -> Vec<String> {
         for v in values_at(r, path) {
             match v {
                 Value::String(s) => {
-                    out.insert(s.clone());
+                    out.insert(s);
                 }
                 Value::Array(items) => {
-                    for i in items {
-                        if let Value::String(s) = i {
-                            out.insert(s.clone());
-                        }
-                    }
-                }
-                Value::Object(map) if path.ends_with("{}") => {
-                    for (k, flag) in map {
-                        if flag == &Value::Bool(true) {
-                            out.insert(k.clone());
-                        }
-                    }
+                    out.extend(items.into_iter().filter_map(|i| match i {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    }));
                 }
                 _ => {}
             }
         }
     }
     out.into_iter().collect()
+}
+
+// ---- the conformance file -------------------------------------------------------------------
+
+/// One line of `shared/conformance/syntax.jsonl`.
+#[derive(Debug, Clone)]
+pub struct Conformance {
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub filter: String,
+    pub accept: bool,
+    pub from: String,
+    pub note: Option<String>,
+}
+
+/// The conformance file vendored in the repository (a copy of the shared one).
+pub fn conformance_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance.jsonl")
+}
+
+/// The shared conformance file beside the repository, where there is one (CI's
+/// conformance step runs it too); it may hold lines newer than the vendored copy.
+pub fn shared_conformance_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/syntax.jsonl")
+}
+
+/// The conformance lines: the vendored file's, then any of the shared file's (when it is
+/// beside the repository) whose filter the vendored file does not hold. Always `Some`
+/// (the vendored file is part of the repository); the `Option` is kept for the callers.
+pub fn conformance() -> Option<Vec<Conformance>> {
+    let mut lines = read_conformance(&conformance_path());
+    let shared = shared_conformance_path();
+    if shared.exists() {
+        let known: std::collections::HashSet<String> =
+            lines.iter().map(|l| l.filter.clone()).collect();
+        lines.extend(
+            read_conformance(&shared)
+                .into_iter()
+                .filter(|l| !known.contains(&l.filter)),
+        );
+    }
+    Some(lines)
+}
+
+fn read_conformance(path: &std::path::Path) -> Vec<Conformance> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{}:{}: not JSON: {e}", path.display(), i + 1));
+        let field = |name: &str| v.get(name).and_then(|x| x.as_str()).map(str::to_string);
+        lines.push(Conformance {
+            line: i + 1,
+            filter: field("filter")
+                .unwrap_or_else(|| panic!("{}:{}: no \"filter\"", path.display(), i + 1)),
+            accept: v
+                .get("accept")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or_else(|| panic!("{}:{}: no \"accept\"", path.display(), i + 1)),
+            from: field("from").unwrap_or_default(),
+            note: field("note"),
+        });
+    }
+    assert!(!lines.is_empty(), "{} has no lines", path.display());
+    lines
 }
