@@ -11,15 +11,30 @@ use serde_json::Value;
 
 use super::dialect::Dialect;
 use super::layout::{Layout, Place};
+use super::maintain;
 use super::{DbError, Param};
 use crate::eval::{FieldValue, Record, read_key};
 use crate::plan::phone::PhoneParts;
 use crate::plan::text::fold_case;
 use crate::plan::{FieldRef, FieldType, Schema};
 
-/// The statements that (re)create the tables and indexes of a layout. Loading replaces a
+/// The statements that (re)create the tables and indexes of a layout, the index on the
+/// record `Id`, and the layout record (see [`super::maintain`]). Loading replaces a
 /// service's tables, so running a load twice leaves the same data.
 pub fn create_statements(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> {
+    let mut out = table_statements(layout, dialect);
+    let print = maintain::fingerprint(&out);
+    out.extend(maintain::layout_record_statements(layout, &print));
+    out
+}
+
+/// The fingerprint of the tables [`create_statements`] makes for `layout` (what the layout
+/// record holds).
+pub fn table_fingerprint(layout: &Layout, dialect: &dyn Dialect) -> String {
+    maintain::fingerprint(&table_statements(layout, dialect))
+}
+
+fn table_statements(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> {
     let q = |s: &str| dialect.quote(s);
     let mut out = Vec::new();
     let mut drops: Vec<String> = layout
@@ -99,6 +114,7 @@ pub fn create_statements(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> 
         let list = list && dialect.name() == "postgres";
         out.push(dialect.create_index(&name, &table, &column, list));
     }
+    out.push(maintain::id_index_statement(layout, dialect));
     out
 }
 

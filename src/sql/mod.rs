@@ -24,6 +24,7 @@ pub mod layout;
 pub mod load;
 #[cfg(any(feature = "async-postgres", feature = "async-sqlite"))]
 pub mod pool;
+pub mod maintain;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
@@ -51,7 +52,8 @@ pub enum DbError {
     #[cfg(feature = "sqlite")]
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// From PostgreSQL.
+    /// From PostgreSQL. Its message is the server's own (`database "x" does not exist`),
+    /// not the driver's summary (`db error`).
     #[cfg(feature = "postgres")]
     #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] ::postgres::Error),
@@ -63,30 +65,62 @@ pub enum DbError {
         /// The JSON error.
         message: String,
     },
+    /// A record that cannot be stored by its `Id`: not a JSON object, no string `Id`, or a
+    /// value of the wrong shape for a field (a string where the schema reads an array…).
+    /// Nothing of the record was written.
+    #[error("{}{message}", line.map_or_else(|| "invalid record: ".to_string(), |l| format!("line {l}: ")))]
+    Invalid {
+        /// 1-based line number, for JSONL input.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The tables in the database were not built by this build's layout of the schema
+    /// (another layout version, another schema, or no layout record at all).
+    #[error(
+        "table {table} {problem}: rebuild it with `spark-filter load --schema {schema} --db URL RECORDS.jsonl`"
+    )]
+    Layout {
+        /// The schema's name.
+        schema: String,
+        /// The main table.
+        table: String,
+        /// What differs (`was built by layout version 1, this build uses 2`).
+        problem: String,
+    },
     /// Reading the input.
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A pool that could not give a connection (closed, or none free in time).
     #[error("connection pool: {0}")]
     Pool(String),
-    /// A URL that names no database this crate opens.
+    /// A URL that names no database this crate opens (any password in it is not shown).
     #[error(
-        "unsupported database URL {0:?}: use sqlite://PATH, sqlite::memory: or postgres://user@host/db"
+        "unsupported database URL {:?}: use sqlite://PATH, sqlite::memory: or postgres://user@host/db",
+        redact_url(.0)
     )]
     Url(String),
 }
 
-/// The server's own message (`database "x" does not exist`) where the client's Display
-/// says only `db error`; the client's cause (I/O, closed connection) otherwise.
+/// The server's message of a PostgreSQL error (with its SQLSTATE, detail and hint), or the
+/// driver's description and cause for errors that did not come from the server: never the
+/// driver's bare `db error`.
 #[cfg(feature = "postgres")]
 fn postgres_message(e: &::postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
-        return format!(
+        let mut out = format!(
             "{}: {} (SQLSTATE {})",
             db.severity(),
             db.message(),
             db.code().code()
         );
+        if let Some(detail) = db.detail() {
+            out.push_str(&format!(" (detail: {detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            out.push_str(&format!(" (hint: {hint})"));
+        }
+        return out;
     }
     match std::error::Error::source(e) {
         Some(cause) => format!("{e}: {cause}"),
@@ -105,22 +139,20 @@ fn postgres_message(e: &::postgres::Error) -> String {
 /// assert_eq!(spark_filter::sql::redact_url("sqlite://a.db"), "sqlite://a.db");
 /// ```
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+    let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_string();
-    };
-    match rest[..at].find(':') {
-        Some(colon) => format!(
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
             "{}{}:***{}",
-            &url[..scheme_end],
-            &rest[..colon],
+            &url[..scheme_end + 3],
+            &authority[..colon],
             &rest[at..]
         ),
-        None => url.to_string(),
+        _ => url.to_string(),
     }
 }
 
@@ -910,6 +942,19 @@ fn result_type(function: Function, arg: FieldType, args: &[Scalar]) -> FieldType
 mod tests {
     use super::*;
     use crate::plan::{Caller, PlanOptions, Role, builtin};
+
+    #[test]
+    fn urls_never_show_a_password() {
+        assert_eq!(
+            redact_url("postgres://me:s3cret@host:5432/db"),
+            "postgres://me:***@host:5432/db"
+        );
+        assert_eq!(redact_url("postgres://me@host/db"), "postgres://me@host/db");
+        assert_eq!(redact_url("sqlite://a:b@c"), "sqlite://a:***@c");
+        assert_eq!(redact_url("mysql://u:p@h/x"), "mysql://u:***@h/x");
+        let e = DbError::Url("mysql://u:p@h/x".into()).to_string();
+        assert!(!e.contains(":p@"), "{e}");
+    }
 
     #[test]
     fn the_second_page_writes_limit_and_offset() {

@@ -1,6 +1,9 @@
 //! SQLite: connections, the functions the dialect calls, loading and querying.
 
+use std::collections::HashMap;
 use std::io::BufRead;
+
+use serde_json::Value;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime};
 use rusqlite::functions::FunctionFlags;
@@ -10,7 +13,8 @@ use rusqlite::{Connection, params_from_iter};
 pub use super::DbError;
 use super::dialect::Sqlite;
 use super::layout::Layout;
-use super::load::{Row, create_statements, records};
+use super::load::{Row, create_statements, row};
+use super::maintain::{self, Cell, Report, Upserted};
 use super::{Param, Query};
 use crate::eval::Key;
 use crate::eval::compute::{self, Computed};
@@ -146,8 +150,14 @@ pub fn param_value(p: &Param) -> SqlValue {
     }
 }
 
-/// Creates the tables of `schema` (replacing them) and loads JSONL records, one per line;
-/// returns how many were loaded. Naive datetimes in records are read in `zone`.
+/// Creates the tables of `schema` (replacing them, in one transaction: a load that fails
+/// leaves the tables as they were) and loads JSONL records, one per line; returns how many
+/// records the table holds. Naive datetimes in records are read in `zone`.
+///
+/// A record's `rid` is its 1-based line number. A record whose string `Id` an earlier line
+/// already had replaces that record and keeps its `rid` (the last line wins, as with
+/// [`upsert`]). Records without a string `Id` are loaded too (they can be searched, not
+/// upserted or deleted); a line that is not JSON fails the load with its line number.
 pub fn load(
     conn: &mut Connection,
     schema: &Schema,
@@ -159,65 +169,266 @@ pub fn load(
     for stmt in create_statements(&layout, &Sqlite) {
         tx.execute(&stmt, [])?;
     }
+    let mut seen: HashMap<String, i64> = HashMap::new();
     let mut n = 0;
-    for r in records(schema, &layout, input, zone) {
-        insert(&tx, &layout, &r?)?;
-        n += 1;
+    for (i, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Value = serde_json::from_str(&line).map_err(|e| DbError::Record {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        let mut rid = (i + 1) as i64;
+        if let Some(id) = record.get("Id").and_then(Value::as_str) {
+            match seen.get(id) {
+                Some(&first) => {
+                    remove(&tx, &layout, first)?;
+                    rid = first;
+                }
+                None => {
+                    seen.insert(id.to_string(), rid);
+                    n += 1;
+                }
+            }
+        } else {
+            n += 1;
+        }
+        write_row(&tx, &layout, &row(schema, &layout, rid, &line, &record, zone))?;
     }
     tx.commit()?;
     Ok(n)
 }
 
-fn insert(conn: &Connection, layout: &Layout, r: &Row) -> Result<(), DbError> {
-    let q = |s: &str| format!("\"{s}\"");
-    let mut names = vec!["rid".to_string(), "doc".to_string()];
-    let mut values = vec![SqlValue::Integer(r.rid), SqlValue::Text(r.doc.clone())];
-    for (col, v) in &r.columns {
-        names.push(q(col));
-        values.push(v.as_ref().map_or(SqlValue::Null, param_value));
-    }
-    for (col, list) in &r.lists {
-        names.push(q(col));
-        values.push(match list {
-            Some(items) => SqlValue::Text(serde_json::to_string(items).unwrap_or_default()),
-            None => SqlValue::Null,
-        });
-    }
-    let marks: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({})",
-        q(&layout.table),
-        names.join(", "),
-        marks.join(", ")
-    );
-    conn.prepare_cached(&sql)?
-        .execute(params_from_iter(values))?;
-    for super::load::ChildRows {
-        table,
-        columns: cols,
-        rows,
-    } in &r.children
-    {
-        let marks: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-        let names: Vec<String> = cols.iter().map(|c| q(c)).collect();
-        let sql = format!(
-            "INSERT INTO {} (rid, {}) VALUES ({})",
-            q(table),
-            names.join(", "),
-            marks.join(", ")
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        for cells in rows {
-            let mut vals = vec![SqlValue::Integer(r.rid)];
-            vals.extend(
-                cells
-                    .iter()
-                    .map(|c| c.as_ref().map_or(SqlValue::Null, param_value)),
-            );
-            stmt.execute(params_from_iter(vals))?;
+/// Inserts `record` or replaces the record with its `Id`, in every table of the schema's
+/// layout, in one transaction: its own (`BEGIN IMMEDIATE`) on a connection in autocommit
+/// mode, a savepoint inside the caller's transaction otherwise (pass a
+/// [`rusqlite::Transaction`], which dereferences to a connection). A replaced record keeps
+/// its `rid`; a new one gets `max(rid) + 1`. Naive datetimes are read in `zone`.
+///
+/// Fails with [`DbError::Invalid`] (nothing written) for a record that is not an object,
+/// has no string `Id` or has a field of the wrong shape, and with [`DbError::Layout`] when
+/// the tables were not built by this build's layout of `schema`.
+///
+/// ```
+/// use spark_filter::{plan::builtin, sql::sqlite};
+/// use serde_json::json;
+/// let schema = builtin::builtin("accounts").unwrap();
+/// let mut conn = sqlite::open("sqlite::memory:").unwrap();
+/// let utc = chrono::FixedOffset::east_opt(0).unwrap();
+/// sqlite::load(&mut conn, &schema, &b""[..], utc).unwrap();
+/// let first = sqlite::upsert(&conn, &schema, &json!({"Id": "a1", "Name": "Ann Lee"}), utc).unwrap();
+/// assert!(!first.replaced);
+/// let again = sqlite::upsert(&conn, &schema, &json!({"Id": "a1", "Name": "Ann Li"}), utc).unwrap();
+/// assert!(again.replaced && again.rid == first.rid);
+/// assert!(sqlite::delete(&conn, &schema, "a1").unwrap());
+/// assert!(!sqlite::delete(&conn, &schema, "a1").unwrap());
+/// ```
+pub fn upsert(
+    conn: &Connection,
+    schema: &Schema,
+    record: &Value,
+    zone: FixedOffset,
+) -> Result<Upserted, DbError> {
+    let id = maintain::checked_id(schema, record)
+        .map_err(|message| DbError::Invalid {
+            line: None,
+            message,
+        })?
+        .to_string();
+    let layout = Layout::of(schema);
+    in_transaction(conn, |conn| {
+        verify_layout(conn, schema, &layout)?;
+        put(conn, schema, &layout, &id, record, zone)
+    })
+}
+
+/// Removes the record with this `Id` from every table of the schema's layout, in one
+/// transaction (as [`upsert`]); true when there was one.
+pub fn delete(conn: &Connection, schema: &Schema, id: &str) -> Result<bool, DbError> {
+    let layout = Layout::of(schema);
+    in_transaction(conn, |conn| {
+        verify_layout(conn, schema, &layout)?;
+        remove_id(conn, &layout, id)
+    })
+}
+
+/// Upserts JSONL records, one per line, [`maintain::BATCH`] records per transaction (as
+/// [`upsert`]: a savepoint inside the caller's transaction). A line that is not JSON or not
+/// a storable record is not written and is reported in [`Report::rejected`] with its line
+/// number; the other lines are written. Fails (keeping the batches already committed) on
+/// a read or database error.
+pub fn upsert_lines(
+    conn: &Connection,
+    schema: &Schema,
+    input: impl BufRead,
+    zone: FixedOffset,
+) -> Result<Report, DbError> {
+    let layout = Layout::of(schema);
+    verify_layout(conn, schema, &layout)?;
+    let mut report = Report::default();
+    let mut batch: Vec<Value> = Vec::with_capacity(maintain::BATCH);
+    let flush = |batch: &mut Vec<Value>, report: &mut Report| -> Result<(), DbError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let done = in_transaction(conn, |conn| {
+            let mut done = Vec::with_capacity(batch.len());
+            for record in batch.iter() {
+                let id = record.get("Id").and_then(Value::as_str).unwrap_or_default();
+                done.push(put(conn, schema, &layout, id, record, zone)?.replaced);
+            }
+            Ok(done)
+        })?;
+        for replaced in done {
+            if replaced {
+                report.replaced += 1;
+            } else {
+                report.new += 1;
+            }
+        }
+        batch.clear();
+        Ok(())
+    };
+    for item in maintain::lines(schema, input) {
+        match item? {
+            (_, Ok(record)) => {
+                batch.push(record);
+                if batch.len() >= maintain::BATCH {
+                    flush(&mut batch, &mut report)?;
+                }
+            }
+            (_, Err(e)) => report.rejected.push(e),
         }
     }
+    flush(&mut batch, &mut report)?;
+    Ok(report)
+}
+
+/// Checks that the database's layout record for `schema` is this build's: [`DbError::Layout`]
+/// says what to do when it is not.
+pub fn check_layout(conn: &Connection, schema: &Schema) -> Result<(), DbError> {
+    verify_layout(conn, schema, &Layout::of(schema))
+}
+
+fn verify_layout(conn: &Connection, schema: &Schema, layout: &Layout) -> Result<(), DbError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [maintain::LAYOUT_TABLE],
+        |r| r.get(0),
+    )?;
+    let found = if exists {
+        let mut stmt = conn.prepare_cached(&maintain::layout_query(&Sqlite))?;
+        let mut rows = stmt.query([&layout.table])?;
+        match rows.next()? {
+            Some(r) => Some((r.get(0)?, r.get(1)?)),
+            None => None,
+        }
+    } else {
+        None
+    };
+    maintain::check_layout(schema, layout, &Sqlite, found)
+}
+
+/// Runs `f` in a transaction of its own (autocommit connection) or in a savepoint.
+fn in_transaction<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let own = conn.is_autocommit();
+    conn.execute_batch(if own {
+        "BEGIN IMMEDIATE"
+    } else {
+        "SAVEPOINT spark_filter_write"
+    })?;
+    let result = f(conn).and_then(|v| {
+        conn.execute_batch(if own {
+            "COMMIT"
+        } else {
+            "RELEASE spark_filter_write"
+        })?;
+        Ok(v)
+    });
+    if result.is_err() {
+        let undo = if own {
+            "ROLLBACK"
+        } else {
+            "ROLLBACK TO spark_filter_write; RELEASE spark_filter_write"
+        };
+        // The first error is the one to report; a failed rollback (the transaction already
+        // ended) adds nothing to it.
+        let _ = conn.execute_batch(undo);
+    }
+    result
+}
+
+fn put(
+    conn: &Connection,
+    schema: &Schema,
+    layout: &Layout,
+    id: &str,
+    record: &Value,
+    zone: FixedOffset,
+) -> Result<Upserted, DbError> {
+    let rids = find(conn, layout, id)?;
+    let (rid, replaced) = match rids.first() {
+        Some(&first) => {
+            for &rid in &rids {
+                remove(conn, layout, rid)?;
+            }
+            (first, true)
+        }
+        None => {
+            let next = conn
+                .prepare_cached(&maintain::next_rid_statement(layout, &Sqlite))?
+                .query_row([], |r| r.get(0))?;
+            (next, false)
+        }
+    };
+    let doc = record.to_string();
+    write_row(conn, layout, &row(schema, layout, rid, &doc, record, zone))?;
+    Ok(Upserted { rid, replaced })
+}
+
+fn find(conn: &Connection, layout: &Layout, id: &str) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached(&maintain::find_statement(layout, &Sqlite))?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+}
+
+fn remove_id(conn: &Connection, layout: &Layout, id: &str) -> Result<bool, DbError> {
+    let rids = find(conn, layout, id)?;
+    for &rid in &rids {
+        remove(conn, layout, rid)?;
+    }
+    Ok(!rids.is_empty())
+}
+
+fn remove(conn: &Connection, layout: &Layout, rid: i64) -> Result<(), DbError> {
+    for sql in maintain::delete_statements(layout, &Sqlite) {
+        conn.prepare_cached(&sql)?.execute([rid])?;
+    }
     Ok(())
+}
+
+fn write_row(conn: &Connection, layout: &Layout, r: &Row) -> Result<(), DbError> {
+    for (sql, cells) in maintain::insert_statements(layout, r, &Sqlite) {
+        conn.prepare_cached(&sql)?
+            .execute(params_from_iter(cells.iter().map(cell_value)))?;
+    }
+    Ok(())
+}
+
+/// A maintenance cell as SQLite stores it (a list as a JSON array).
+pub fn cell_value(c: &Cell) -> SqlValue {
+    match c {
+        Cell::Value(p) => param_value(p),
+        Cell::Null | Cell::List(None) => SqlValue::Null,
+        Cell::List(Some(items)) => {
+            SqlValue::Text(serde_json::to_string(items).unwrap_or_default())
+        }
+    }
 }
 
 /// Runs a compiled query: the matching records as (line number, JSON text), in order.
