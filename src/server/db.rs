@@ -3,16 +3,16 @@
 //! the library's synchronous back ends, run on tokio's blocking pool by [`Db`], which also
 //! bounds the number of connections in use and enforces the statement timeout.
 //!
-//! Issue 12 gives the library async back ends with per-record upsert/delete; this module is
-//! the temporary shim for them (the row writes below reuse the library's `sql::load::row`,
-//! so the search tables a write fills are exactly the ones the loader fills).
+//! Writes go through the library's per-record maintenance (`sql::sqlite::upsert`/`delete`,
+//! `sql::postgres::upsert`/`delete`) inside the transaction that read the current record,
+//! so the search tables a write fills are exactly the ones the loader fills.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use spark_filter::plan::Schema;
-use spark_filter::sql::{self, Dialect, Layout, Param, Postgres, Sqlite, load::Row};
+use spark_filter::sql::{self, Dialect, Layout, Param, Postgres, Sqlite};
 use tokio::sync::Semaphore;
 
 use super::envelope::ApiError;
@@ -178,103 +178,53 @@ impl Db {
     }
 }
 
-// ---- rows, shared by both dialects ------------------------------------------------------
+// ---- writes, shared by both dialects ----------------------------------------------------
 
-/// One cell to bind.
-enum Cell {
-    Value(Param),
-    Null,
-    List(Option<Vec<String>>),
+/// One library write of a change.
+enum Step<'a> {
+    /// `sql::*::delete` of this `Id`.
+    Delete(&'a str),
+    /// `sql::*::upsert` of this record.
+    Upsert(&'a Value),
 }
 
-/// The `INSERT`s that store `row` (main table, then child tables), with quoted identifiers
-/// from the layout only.
-fn inserts(layout: &Layout, row: &Row, dialect: &dyn Dialect) -> Vec<(String, Vec<Cell>)> {
-    let mark = |n: usize, c: &Cell| match c {
-        Cell::Value(p) => dialect.placeholder(n, p),
-        _ if dialect.name() == "postgres" => format!("${n}"),
-        _ => format!("?{n}"),
-    };
-    let mut out = Vec::new();
-    let mut names = vec!["rid".to_string(), "doc".to_string()];
-    let mut cells = vec![
-        Cell::Value(Param::Int(row.rid)),
-        Cell::Value(Param::Text(row.doc.clone())),
-    ];
-    for (col, v) in &row.columns {
-        names.push(dialect.quote(col));
-        cells.push(v.clone().map_or(Cell::Null, Cell::Value));
-    }
-    for (col, list) in &row.lists {
-        names.push(dialect.quote(col));
-        cells.push(Cell::List(list.clone()));
-    }
-    let marks: Vec<String> = cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| mark(i + 1, c))
-        .collect();
-    out.push((
-        format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            dialect.quote(&layout.table),
-            names.join(", "),
-            marks.join(", ")
-        ),
-        cells,
-    ));
-    for child in &row.children {
-        for cells in &child.rows {
-            let mut all = vec![Cell::Value(Param::Int(row.rid))];
-            all.extend(
-                cells
-                    .iter()
-                    .map(|c| c.clone().map_or(Cell::Null, Cell::Value)),
-            );
-            let mut names = vec!["rid".to_string()];
-            names.extend(child.columns.iter().map(|c| dialect.quote(c)));
-            let marks: Vec<String> = all
-                .iter()
-                .enumerate()
-                .map(|(i, c)| mark(i + 1, c))
-                .collect();
-            out.push((
-                format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
-                    dialect.quote(&child.table),
-                    names.join(", "),
-                    marks.join(", ")
-                ),
-                all,
-            ));
+/// The `Id` of the record a key found (`None` when none was found or it has no string `Id`).
+fn current_id(found: &Option<(i64, String)>) -> Option<String> {
+    let (_, doc) = found.as_ref()?;
+    let v: Value = serde_json::from_str(doc).ok()?;
+    v.get("Id").and_then(Value::as_str).map(str::to_string)
+}
+
+/// Applies a change with the library's writes (the caller's transaction around them):
+/// a delete removes the found record; a put upserts the new record by its `Id`, after
+/// removing the found record when the key found one with another `Id`. Returns the record
+/// written.
+fn apply(
+    change: Option<Change>,
+    found_id: Option<&str>,
+    mut write: impl FnMut(Step<'_>) -> Result<(), sql::DbError>,
+) -> Result<Option<Value>, sql::DbError> {
+    match change {
+        None => Ok(None),
+        Some(Change::Delete) => {
+            if let Some(id) = found_id {
+                write(Step::Delete(id))?;
+            }
+            Ok(None)
+        }
+        Some(Change::Put(record)) => {
+            let new_id = record.get("Id").and_then(Value::as_str);
+            if let Some(old) = found_id.filter(|old| Some(*old) != new_id) {
+                write(Step::Delete(old))?;
+            }
+            write(Step::Upsert(&record))?;
+            Ok(Some(record))
         }
     }
-    out
-}
-
-/// The `DELETE`s that remove record `rid` from every table of the layout.
-fn deletes(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> {
-    let n = if dialect.name() == "postgres" {
-        "$1"
-    } else {
-        "?1"
-    };
-    let mut tables: Vec<&str> = layout.child_tables();
-    tables.push(&layout.table);
-    tables
-        .iter()
-        .map(|t| format!("DELETE FROM {} WHERE rid = {n}", dialect.quote(t)))
-        .collect()
 }
 
 fn utc() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(0).expect("UTC")
-}
-
-/// The row of a record the server stores.
-fn row_of(table: &Table, rid: i64, record: &Value) -> Row {
-    let doc = record.to_string();
-    sql::load::row(&table.schema, &table.layout, rid, &doc, record, utc())
 }
 
 fn parse_doc(doc: &str) -> Result<Value, Fault> {
@@ -379,18 +329,6 @@ fn sqlite_params(params: &[Param]) -> Vec<rusqlite::types::Value> {
     params.iter().map(sql::sqlite::param_value).collect()
 }
 
-fn sqlite_cells(cells: &[Cell]) -> Vec<rusqlite::types::Value> {
-    use rusqlite::types::Value as V;
-    cells
-        .iter()
-        .map(|c| match c {
-            Cell::Value(p) => sql::sqlite::param_value(p),
-            Cell::Null | Cell::List(None) => V::Null,
-            Cell::List(Some(items)) => V::Text(serde_json::to_string(items).unwrap_or_default()),
-        })
-        .collect()
-}
-
 impl Backend for SqliteBackend {
     fn dialect(&self) -> &'static dyn Dialect {
         &Sqlite
@@ -446,6 +384,7 @@ impl Backend for SqliteBackend {
         let key_sql = key_sql.replace("t.doc", "doc");
         let main = Sqlite.quote(&table.layout.table);
         let mut parse_error = None;
+        let mut library_error = None;
         let result = self.with(None, |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let found: Option<(i64, String)> = {
@@ -471,44 +410,28 @@ impl Backend for SqliteBackend {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
-            let mut written = None;
-            match change {
-                None => {}
-                Some(Change::Delete) => {
-                    if let Some((rid, _)) = found {
-                        for sql in deletes(&table.layout, &Sqlite) {
-                            tx.execute(&sql, [rid])?;
-                        }
-                    }
+            let found_id = current_id(&found);
+            let written = match apply(change, found_id.as_deref(), |step| match step {
+                Step::Delete(id) => sql::sqlite::delete(&tx, &table.schema, id).map(|_| ()),
+                Step::Upsert(record) => {
+                    sql::sqlite::upsert(&tx, &table.schema, record, utc()).map(|_| ())
                 }
-                Some(Change::Put(record)) => {
-                    let rid = match found {
-                        Some((rid, _)) => {
-                            for sql in deletes(&table.layout, &Sqlite) {
-                                tx.execute(&sql, [rid])?;
-                            }
-                            rid
-                        }
-                        None => tx.query_row(
-                            &format!("SELECT coalesce(max(rid), 0) + 1 FROM {main}"),
-                            [],
-                            |r| r.get(0),
-                        )?,
-                    };
-                    let row = row_of(table, rid, &record);
-                    for (sql, cells) in inserts(&table.layout, &row, &Sqlite) {
-                        tx.prepare_cached(&sql)?
-                            .execute(rusqlite::params_from_iter(sqlite_cells(&cells)))?;
-                    }
-                    written = Some(record);
+            }) {
+                Ok(w) => w,
+                Err(sql::DbError::Sqlite(e)) => return Err(e),
+                Err(e) => {
+                    // Not committed: the transaction rolls back when dropped.
+                    library_error = Some(e.to_string());
+                    return Ok(Ok(None));
                 }
-            }
+            };
             tx.commit()?;
             Ok(Ok(written))
         })?;
-        match parse_error {
-            Some(m) => Err(Fault::Failed(format!("stored record is not JSON: {m}"))),
-            None => Ok(result),
+        match (parse_error, library_error) {
+            (Some(m), _) => Err(Fault::Failed(format!("stored record is not JSON: {m}"))),
+            (_, Some(m)) => Err(Fault::Failed(m)),
+            (None, None) => Ok(result),
         }
     }
 
@@ -521,17 +444,16 @@ impl Backend for SqliteBackend {
                 [&name],
                 |r| r.get(0),
             )?;
-            let mut n = Ok(0);
-            if !exists {
-                n = sql::sqlite::load(conn, &schema, jsonl.as_bytes(), utc())
-                    .map_err(|e| format!("loading {name}: {e}"));
-            }
-            conn.execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} (json_extract(doc, '$.Id'))",
-                Sqlite.quote(&format!("{name}__id__idx")),
-                Sqlite.quote(&name)
-            ))?;
-            Ok(n)
+            // The library's load makes the Id index and the layout record; tables that are
+            // there must have this build's layout, or every write would fail.
+            Ok(if exists {
+                sql::sqlite::check_layout(conn, &schema)
+                    .map(|()| 0)
+                    .map_err(|e| e.to_string())
+            } else {
+                sql::sqlite::load(conn, &schema, jsonl.as_bytes(), utc())
+                    .map_err(|e| format!("loading {name}: {e}"))
+            })
         })?;
         loaded.map_err(Fault::Failed)
     }
@@ -548,38 +470,7 @@ pub struct PostgresBackend {
     idle: Mutex<Vec<postgres::Client>>,
 }
 
-/// SQL NULL for a column of any type.
-#[derive(Debug)]
-struct Null;
-
-impl postgres::types::ToSql for Null {
-    fn to_sql(
-        &self,
-        _: &postgres::types::Type,
-        _: &mut postgres::types::private::BytesMut,
-    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(postgres::types::IsNull::Yes)
-    }
-
-    fn accepts(_: &postgres::types::Type) -> bool {
-        true
-    }
-
-    postgres::types::to_sql_checked!();
-}
-
 type PgParam = Box<dyn postgres::types::ToSql + Sync>;
-
-fn pg_cells(cells: &[Cell]) -> Vec<PgParam> {
-    cells
-        .iter()
-        .map(|c| match c {
-            Cell::Value(p) => sql::postgres::param_value(p),
-            Cell::Null => Box::new(Null) as PgParam,
-            Cell::List(l) => Box::new(l.clone()) as PgParam,
-        })
-        .collect()
-}
 
 fn pg_refs(values: &[PgParam]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
     values.iter().map(|b| b.as_ref()).collect()
@@ -727,6 +618,7 @@ impl Backend for PostgresBackend {
         let key_sql = key_sql.replace("t.doc", "doc");
         let main = Postgres.quote(&table.layout.table);
         let mut parse_error = None;
+        let mut library_error = None;
         let result = self.with(|client| {
             let mut tx = client.transaction()?;
             // Writers of one table take turns; searches (ACCESS SHARE) are not blocked.
@@ -751,45 +643,28 @@ impl Backend for PostgresBackend {
                 Ok(c) => c,
                 Err(e) => return Ok(Err(e)),
             };
-            let mut written = None;
-            match change {
-                None => {}
-                Some(Change::Delete) => {
-                    if let Some((rid, _)) = found {
-                        for sql in deletes(&table.layout, &Postgres) {
-                            tx.execute(sql.as_str(), &[&rid])?;
-                        }
-                    }
+            let found_id = current_id(&found);
+            let written = match apply(change, found_id.as_deref(), |step| match step {
+                Step::Delete(id) => sql::postgres::delete(&mut tx, &table.schema, id).map(|_| ()),
+                Step::Upsert(record) => {
+                    sql::postgres::upsert(&mut tx, &table.schema, record, utc()).map(|_| ())
                 }
-                Some(Change::Put(record)) => {
-                    let rid: i64 = match found {
-                        Some((rid, _)) => {
-                            for sql in deletes(&table.layout, &Postgres) {
-                                tx.execute(sql.as_str(), &[&rid])?;
-                            }
-                            rid
-                        }
-                        None => tx
-                            .query_one(
-                                &format!("SELECT coalesce(max(rid), 0) + 1 FROM {main}"),
-                                &[],
-                            )?
-                            .get(0),
-                    };
-                    let row = row_of(table, rid, &record);
-                    for (sql, cells) in inserts(&table.layout, &row, &Postgres) {
-                        let values = pg_cells(&cells);
-                        tx.execute(sql.as_str(), &pg_refs(&values))?;
-                    }
-                    written = Some(record);
+            }) {
+                Ok(w) => w,
+                Err(sql::DbError::Postgres(e)) => return Err(e),
+                Err(e) => {
+                    // Not committed: the transaction rolls back when dropped.
+                    library_error = Some(e.to_string());
+                    return Ok(Ok(None));
                 }
-            }
+            };
             tx.commit()?;
             Ok(Ok(written))
         })?;
-        match parse_error {
-            Some(m) => Err(Fault::Failed(format!("stored record is not JSON: {m}"))),
-            None => Ok(result),
+        match (parse_error, library_error) {
+            (Some(m), _) => Err(Fault::Failed(format!("stored record is not JSON: {m}"))),
+            (_, Some(m)) => Err(Fault::Failed(m)),
+            (None, None) => Ok(result),
         }
     }
 
@@ -802,19 +677,15 @@ impl Backend for PostgresBackend {
             .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
             .map_err(pg_fault)?
             .get(0);
-        let mut n = 0;
-        if !exists {
-            n = sql::postgres::load(&mut client, &table.schema, jsonl.as_bytes(), utc())
-                .map_err(db_fault)?;
+        // The library's load makes the Id index and the layout record; tables that are
+        // there must have this build's layout, or every write would fail.
+        if exists {
+            sql::postgres::check_layout(&mut client, &table.schema).map_err(db_fault)?;
+            Ok(0)
+        } else {
+            sql::postgres::load(&mut client, &table.schema, jsonl.as_bytes(), utc())
+                .map_err(db_fault)
         }
-        client
-            .batch_execute(&format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} ((doc::jsonb #>> '{{Id}}'))",
-                Postgres.quote(&format!("{name}__id__idx")),
-                Postgres.quote(&name)
-            ))
-            .map_err(pg_fault)?;
-        Ok(n)
     }
 }
 
