@@ -1,4 +1,5 @@
-//! `spark-filter load`, `query` and `sql`: the SQL back ends from the command line.
+//! `spark-filter load`, `upsert`, `delete`, `query` and `sql`: the SQL back ends from the
+//! command line.
 
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
@@ -49,6 +50,105 @@ pub fn load(args: LoadArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     eprintln!(
         "loaded {n} records into table {}",
+        Layout::of(&schema).table
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct UpsertArgs {
+    /// A built-in schema or a schema JSON file.
+    #[arg(long, value_name = "NAME|FILE")]
+    schema: String,
+    /// sqlite://PATH or postgres://user@host/db, with tables made by `load`.
+    #[arg(long, value_name = "URL")]
+    db: String,
+    /// The zone of datetimes written without one in the records (default UTC).
+    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+    zone: Option<chrono::FixedOffset>,
+    /// JSONL records, each with a string Id; - for standard input.
+    file: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// A built-in schema or a schema JSON file.
+    #[arg(long, value_name = "NAME|FILE")]
+    schema: String,
+    /// sqlite://PATH or postgres://user@host/db, with tables made by `load`.
+    #[arg(long, value_name = "URL")]
+    db: String,
+    /// The Ids of the records to delete.
+    #[arg(required = true, value_name = "ID")]
+    ids: Vec<String>,
+}
+
+/// Upserts JSONL records by Id, 500 per transaction. Each bad line (not JSON, not an
+/// object, no string Id, a field of the wrong shape) is reported on stderr with its line
+/// number and not written; the good lines are written; the exit status is 1 when a line was
+/// bad.
+pub fn upsert(args: UpsertArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let schema = builtin::resolve(&args.schema)?;
+    require_loaded_sqlite(&args.db, &args.schema)?;
+    let input: Box<dyn BufRead> = if args.file == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            super::open_file(&args.file)?,
+        ))
+    };
+    let zone = args.zone.unwrap_or_else(utc);
+    let report = if args.db.starts_with("sqlite") {
+        let conn = sql::sqlite::open(&args.db)?;
+        sql::sqlite::upsert_lines(&conn, &schema, input, zone)?
+    } else {
+        let mut client = sql::postgres::connect(&args.db)?;
+        sql::postgres::upsert_lines(&mut client, &schema, input, zone)?
+    };
+    for e in &report.rejected {
+        eprintln!("spark-filter: {e}");
+    }
+    let table = Layout::of(&schema).table;
+    let mut summary = format!(
+        "upserted {} records into table {table} ({} new, {} replaced)",
+        report.new + report.replaced,
+        report.new,
+        report.replaced
+    );
+    if !report.rejected.is_empty() {
+        summary.push_str(&format!(
+            "; {} bad lines not written",
+            report.rejected.len()
+        ));
+    }
+    eprintln!("{summary}");
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Deletes records by Id, each in a transaction of its own.
+pub fn delete(args: DeleteArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let schema = builtin::resolve(&args.schema)?;
+    require_loaded_sqlite(&args.db, &args.schema)?;
+    let mut deleted = 0;
+    if args.db.starts_with("sqlite") {
+        let conn = sql::sqlite::open(&args.db)?;
+        for id in &args.ids {
+            deleted += usize::from(sql::sqlite::delete(&conn, &schema, id)?);
+        }
+    } else {
+        let mut client = sql::postgres::connect(&args.db)?;
+        for id in &args.ids {
+            deleted += usize::from(sql::postgres::delete(&mut client, &schema, id)?);
+        }
+    }
+    eprintln!(
+        "deleted {deleted} of {} ids from table {}",
+        args.ids.len(),
         Layout::of(&schema).table
     );
     Ok(ExitCode::SUCCESS)
@@ -120,10 +220,16 @@ pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Ok(q) => q,
         Err(code) => return Ok(code),
     };
+    // Tables another layout built would answer wrongly or not at all: say how to rebuild.
+    let schema = builtin::resolve(&args.plan.schema)?;
     let rows = if sqlite {
-        sql::sqlite::run(&sql::sqlite::open(&args.db)?, &q)?
+        let conn = sql::sqlite::open(&args.db)?;
+        sql::sqlite::check_layout(&conn, &schema)?;
+        sql::sqlite::run(&conn, &q)?
     } else {
-        sql::postgres::run(&mut sql::postgres::connect(&args.db)?, &q)?
+        let mut client = sql::postgres::connect(&args.db)?;
+        sql::postgres::check_layout(&mut client, &schema)?;
+        sql::postgres::run(&mut client, &q)?
     };
     let mut out = Output::new(
         &args.output,

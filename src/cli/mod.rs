@@ -40,6 +40,11 @@ enum Command {
     Gen(generate::GenArgs),
     /// Create a service's tables in a database and load JSONL records (replacing the tables).
     Load(db::LoadArgs),
+    /// Insert or replace JSONL records by Id in loaded tables (bad lines are reported with
+    /// their line numbers and not written; exit status 1 when there were any).
+    Upsert(db::UpsertArgs),
+    /// Delete records by Id from loaded tables.
+    Delete(db::DeleteArgs),
     /// Run a filter as SQL on a loaded database; prints what eval prints.
     Query(db::QueryArgs),
     /// Print the SQL and parameters a filter compiles to.
@@ -110,6 +115,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Eval(args) => eval::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Load(args) => db::load(args),
+        Command::Upsert(args) => db::upsert(args),
+        Command::Delete(args) => db::delete(args),
         Command::Query(args) => db::query(args),
         Command::Sql(args) => db::sql(args),
         Command::Search(args) => search::run(args),

@@ -39,6 +39,7 @@ use super::dialect::Dialect;
 use super::layout::Layout;
 use super::load::Row;
 use super::{DbError, Param};
+use crate::plan::schema::path_text;
 use crate::plan::{PathStep, Schema};
 
 /// The version of the table layout this build writes. Version 1 had no layout record and no
@@ -107,7 +108,7 @@ pub fn checked_id<'r>(schema: &Schema, record: &'r Value) -> Result<&'r str, Str
         let Ok(path) = field.record_path() else {
             continue;
         };
-        if let Err(problem) = shape(record, &path, 0) {
+        if let Err(problem) = shape(record, &path, &path) {
             return Err(format!("field {}: {problem}", field.name));
         }
     }
@@ -125,13 +126,22 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn shape(v: &Value, path: &[PathStep], depth: usize) -> Result<(), String> {
+/// Checks `v`, reached by the steps of `full` before `path`, against the rest of the path.
+fn shape(v: &Value, path: &[PathStep], full: &[PathStep]) -> Result<(), String> {
+    let at = || {
+        let done = &full[..full.len() - path.len()];
+        if done.is_empty() {
+            "the top".to_string()
+        } else {
+            path_text(done)
+        }
+    };
     let Some((step, rest)) = path.split_first() else {
         return match v {
             Value::Object(_) | Value::Array(_) => Err(format!(
-                "expected a single value, found {} at {}",
-                kind(v),
-                depth_text(depth)
+                "expected a single value at {}, found {}",
+                at(),
+                kind(v)
             )),
             _ => Ok(()),
         };
@@ -139,36 +149,28 @@ fn shape(v: &Value, path: &[PathStep], depth: usize) -> Result<(), String> {
     match (step, v) {
         (_, Value::Null) => Ok(()),
         (PathStep::Key(k), Value::Object(map)) => match map.get(k.as_str()) {
-            Some(next) => shape(next, rest, depth + 1),
+            Some(next) => shape(next, rest, full),
             None => Ok(()),
         },
-        (PathStep::Each, Value::Array(items)) => items
-            .iter()
-            .try_for_each(|item| shape(item, rest, depth + 1)),
+        (PathStep::Each, Value::Array(items)) => {
+            items.iter().try_for_each(|item| shape(item, rest, full))
+        }
         (PathStep::Keys, Value::Object(_)) => Ok(()),
         (PathStep::Key(k), other) => Err(format!(
             "expected an object with {k:?} at {}, found {}",
-            depth_text(depth),
+            at(),
             kind(other)
         )),
         (PathStep::Each, other) => Err(format!(
             "expected an array at {}, found {}",
-            depth_text(depth),
+            at(),
             kind(other)
         )),
         (PathStep::Keys, other) => Err(format!(
             "expected an object of flags at {}, found {}",
-            depth_text(depth),
+            at(),
             kind(other)
         )),
-    }
-}
-
-fn depth_text(depth: usize) -> String {
-    if depth == 0 {
-        "the top".into()
-    } else {
-        format!("step {depth} of its path")
     }
 }
 
