@@ -137,7 +137,10 @@ fn stored_of(rows: Vec<(i64, String)>) -> Stored {
     let mut out = Stored::new();
     for (rid, doc) in rows {
         let v: Value = serde_json::from_str(&doc).expect("stored JSON");
-        let id = v["Id"].as_str().expect("stored records have Ids").to_string();
+        let id = v["Id"]
+            .as_str()
+            .expect("stored records have Ids")
+            .to_string();
         assert!(
             out.insert(id.clone(), (rid, v)).is_none(),
             "two rows for Id {id}"
@@ -195,8 +198,8 @@ impl World {
         let a = sql::sqlite::delete(&self.sqlite, &self.schema, id).expect("SQLite delete");
         assert_eq!(a, self.model.contains_key(id), "delete of {id}");
         if let Some(pg) = self.pg.as_mut() {
-            let b = sql::postgres::delete(&mut pg.client, &self.schema, id)
-                .expect("PostgreSQL delete");
+            let b =
+                sql::postgres::delete(&mut pg.client, &self.schema, id).expect("PostgreSQL delete");
             assert_eq!(a, b);
         }
         self.model.remove(id);
@@ -218,13 +221,9 @@ impl World {
         assert_eq!(a.new, new_ids.len());
         assert_eq!(a.new + a.replaced, records.len());
         if let Some(pg) = self.pg.as_mut() {
-            let b = sql::postgres::upsert_lines(
-                &mut pg.client,
-                &self.schema,
-                text.as_bytes(),
-                utc(),
-            )
-            .expect("PostgreSQL upsert_lines");
+            let b =
+                sql::postgres::upsert_lines(&mut pg.client, &self.schema, text.as_bytes(), utc())
+                    .expect("PostgreSQL upsert_lines");
             assert_eq!((a.new, a.replaced), (b.new, b.replaced));
         }
         for r in records {
@@ -275,7 +274,11 @@ impl World {
         let docs = |s: &Stored| -> BTreeMap<String, Value> {
             s.iter().map(|(k, (_, v))| (k.clone(), v.clone())).collect()
         };
-        assert_eq!(docs(&lite), self.model, "{step}: SQLite holds the record set");
+        assert_eq!(
+            docs(&lite),
+            self.model,
+            "{step}: SQLite holds the record set"
+        );
         for (id, (rid, _)) in &lite {
             if let Some(old) = self.rids.get(id) {
                 assert_eq!(rid, old, "{step}: {id} kept its rid");
@@ -283,7 +286,11 @@ impl World {
         }
         if let Some(pg) = self.pg.as_mut() {
             let p = pg_stored(&mut pg.client, &self.layout);
-            assert_eq!(docs(&p), self.model, "{step}: PostgreSQL holds the record set");
+            assert_eq!(
+                docs(&p),
+                self.model,
+                "{step}: PostgreSQL holds the record set"
+            );
             let rids = |s: &Stored| -> Vec<(String, i64)> {
                 s.iter().map(|(k, (r, _))| (k.clone(), *r)).collect()
             };
@@ -337,7 +344,10 @@ impl World {
             let r = records[rng.below(records.len())];
             if let Some(name) = r["Name"].as_str() {
                 if let Some(word) = name.split_whitespace().last() {
-                    out.push((format!("{EVERY} And Name Eq {}", wildcard(&[word, ""])), false));
+                    out.push((
+                        format!("{EVERY} And Name Eq {}", wildcard(&[word, ""])),
+                        false,
+                    ));
                 }
                 out.push((format!("{EVERY} And Name Eq {}", quote(name)), false));
             }
@@ -486,7 +496,9 @@ fn random_maintenance_agrees_with_the_evaluator_on_sqlite_and_postgres() {
             let r = record(&mut rng, &pool, &id);
             let delete = pick_existing(&mut rng).filter(|d| *d != id);
             let commit = rng.chance(60);
-            label = format!("step {step}: transaction (commit {commit}) upsert {id}, delete {delete:?}");
+            label = format!(
+                "step {step}: transaction (commit {commit}) upsert {id}, delete {delete:?}"
+            );
             world.in_transaction(&r, delete, commit);
         } else {
             let n = 3 + rng.below(10);
@@ -604,7 +616,11 @@ fn concurrent_postgres_writers_leave_the_last_committed_write_per_id() {
         }
     }
     let own = stored.keys().filter(|k| k.starts_with('t')).count();
-    assert_eq!(own, threads * per_thread.div_ceil(4), "every new Id stored once");
+    assert_eq!(
+        own,
+        threads * per_thread.div_ceil(4),
+        "every new Id stored once"
+    );
     for q in orphan_queries(&layout) {
         let n: i64 = pg.client.query_one(&q, &[]).expect("orphans").get(0);
         assert_eq!(n, 0, "orphans: {q}");
@@ -642,13 +658,23 @@ fn check_bad_report(report: &maintain::Report) {
     );
     let text: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(text[0], "line 2: the record has no Id");
-    assert_eq!(text[1], "line 3: a record must be a JSON object, not an array");
+    assert_eq!(
+        text[1],
+        "line 3: a record must be a JSON object, not an array"
+    );
     assert_eq!(
         text[2],
         "line 5: field \"Phones\".\"Number\": expected an array at Phones, found a string"
     );
-    assert_eq!(text[3], "line 6: the record's Id must be a string, not a number");
-    assert!(text[4].starts_with("line 8: not a JSON record: "), "{}", text[4]);
+    assert_eq!(
+        text[3],
+        "line 6: the record's Id must be a string, not a number"
+    );
+    assert!(
+        text[4].starts_with("line 8: not a JSON record: "),
+        "{}",
+        text[4]
+    );
     assert_eq!(text[5], "line 9: the record's Id is empty");
     assert_eq!(
         text[6],
@@ -663,15 +689,14 @@ fn bad_lines_are_reported_by_line_number_and_not_written() {
     let layout = Layout::of(&schema);
     let mut conn = sql::sqlite::open("sqlite::memory:").expect("SQLite");
     sql::sqlite::load(&mut conn, &schema, &b""[..], utc()).expect("empty load");
-    let report = sql::sqlite::upsert_lines(&conn, &schema, BAD.as_bytes(), utc())
-        .expect("upsert_lines");
+    let report =
+        sql::sqlite::upsert_lines(&conn, &schema, BAD.as_bytes(), utc()).expect("upsert_lines");
     check_bad_report(&report);
     let stored = sqlite_stored(&conn, &layout);
     assert_eq!(stored.keys().collect::<Vec<_>>(), ["good1", "good2"]);
     assert_eq!(stored["good1"].1["Name"], "Ann Li");
     // One record alone: no line number, nothing written.
-    let e = sql::sqlite::upsert(&conn, &schema, &json!({"Name": "x"}), utc())
-        .expect_err("no Id");
+    let e = sql::sqlite::upsert(&conn, &schema, &json!({"Name": "x"}), utc()).expect_err("no Id");
     assert_eq!(e.to_string(), "invalid record: the record has no Id");
     assert_eq!(sqlite_stored(&conn, &layout).len(), 2);
     if let Some(mut pg) = support::pg_schema("bad_lines", "maintain_bad") {
@@ -736,11 +761,21 @@ fn tables_of_another_layout_are_refused_with_a_clear_error() {
         .expect("this version");
     {
         let tx = conn.transaction().expect("begin");
-        sql::sqlite::upsert(&tx, &schema, &json!({"Id": "b", "UserType": "Member"}), utc())
-            .expect("b");
+        sql::sqlite::upsert(
+            &tx,
+            &schema,
+            &json!({"Id": "b", "UserType": "Member"}),
+            utc(),
+        )
+        .expect("b");
         sql::sqlite::upsert(&tx, &other_accounts(), &r, utc()).expect_err("refused");
-        sql::sqlite::upsert(&tx, &schema, &json!({"Id": "c", "UserType": "Member"}), utc())
-            .expect("c");
+        sql::sqlite::upsert(
+            &tx,
+            &schema,
+            &json!({"Id": "c", "UserType": "Member"}),
+            utc(),
+        )
+        .expect("c");
         tx.commit().expect("commit");
     }
     let layout = Layout::of(&schema);
@@ -766,14 +801,24 @@ fn tables_of_another_layout_are_refused_with_a_clear_error() {
             .batch_execute("UPDATE spark_filter_layout SET version = 2")
             .expect("this version");
         let mut tx = pg.client.transaction().expect("begin");
-        sql::postgres::upsert(&mut tx, &schema, &json!({"Id": "b", "UserType": "Member"}), utc())
-            .expect("b");
+        sql::postgres::upsert(
+            &mut tx,
+            &schema,
+            &json!({"Id": "b", "UserType": "Member"}),
+            utc(),
+        )
+        .expect("b");
         assert_layout_error(
             sql::postgres::upsert(&mut tx, &other_accounts(), &r, utc()).expect_err("refused"),
             "another definition",
         );
-        sql::postgres::upsert(&mut tx, &schema, &json!({"Id": "c", "UserType": "Member"}), utc())
-            .expect("c");
+        sql::postgres::upsert(
+            &mut tx,
+            &schema,
+            &json!({"Id": "c", "UserType": "Member"}),
+            utc(),
+        )
+        .expect("c");
         tx.commit().expect("commit");
         assert_eq!(
             pg_stored(&mut pg.client, &layout)
@@ -833,14 +878,21 @@ fn upsert_and_delete_verbs_on_a_sqlite_file() {
     // Upsert before any load: says to load first.
     let o = run(&["upsert", "--schema", "accounts", "--db", &db, "-"], b"");
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("run `spark-filter load"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("run `spark-filter load"),
+        "{}",
+        text(&o.stderr)
+    );
     let initial = concat!(
         r#"{"Id": "a1", "UserType": "Member", "Name": "Ann Lee"}"#,
         "\n",
         r#"{"Id": "a2", "UserType": "Member", "Name": "Bo Li"}"#,
         "\n"
     );
-    let o = run(&["load", "--schema", "accounts", "--db", &db, "-"], initial.as_bytes());
+    let o = run(
+        &["load", "--schema", "accounts", "--db", &db, "-"],
+        initial.as_bytes(),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     // Good and bad lines: the good are written, the bad named, status 1.
     let o = run(
@@ -893,7 +945,9 @@ fn upsert_and_delete_verbs_on_a_sqlite_file() {
     assert_eq!(ids(&format!("{EVERY} And Name Eq 'zed*'")), "a1\n");
     assert_eq!(ids(EVERY), "a1\na2\ngood1\ngood2\n");
     let o = run(
-        &["delete", "--schema", "accounts", "--db", &db, "a2", "good1", "nope"],
+        &[
+            "delete", "--schema", "accounts", "--db", &db, "a2", "good1", "nope",
+        ],
         b"",
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));

@@ -91,7 +91,10 @@ pub enum Cell {
 /// value where it ends). Missing fields and `null` are fine.
 pub fn checked_id<'r>(schema: &Schema, record: &'r Value) -> Result<&'r str, String> {
     let Value::Object(map) = record else {
-        return Err(format!("a record must be a JSON object, not {}", kind(record)));
+        return Err(format!(
+            "a record must be a JSON object, not {}",
+            kind(record)
+        ));
     };
     let id = match map.get("Id") {
         Some(Value::String(s)) if !s.is_empty() => s.as_str(),
@@ -374,9 +377,9 @@ pub fn check_layout(
     let problem = match found {
         None => "has no layout record (it does not exist, or an older spark-filter built it)"
             .to_string(),
-        Some((version, _)) if version != LAYOUT_VERSION => format!(
-            "was built by layout version {version}, this build uses {LAYOUT_VERSION}"
-        ),
+        Some((version, _)) if version != LAYOUT_VERSION => {
+            format!("was built by layout version {version}, this build uses {LAYOUT_VERSION}")
+        }
         Some((_, print)) => {
             let expected = super::load::table_fingerprint(layout, dialect);
             if print == expected {

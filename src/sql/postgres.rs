@@ -131,17 +131,21 @@ pub fn upsert(
     let layout = Layout::of(schema);
     retrying(client, |tx| {
         verify_layout(tx, schema, &layout)?;
-        put(tx, &mut Statements::new(), schema, &layout, &id, record, zone)
+        put(
+            tx,
+            &mut Statements::new(),
+            schema,
+            &layout,
+            &id,
+            record,
+            zone,
+        )
     })
 }
 
 /// Removes the record with this `Id` from every table of the schema's layout, in one
 /// transaction (as [`upsert`], with the same lock); true when there was one.
-pub fn delete(
-    client: &mut impl GenericClient,
-    schema: &Schema,
-    id: &str,
-) -> Result<bool, DbError> {
+pub fn delete(client: &mut impl GenericClient, schema: &Schema, id: &str) -> Result<bool, DbError> {
     let layout = Layout::of(schema);
     retrying(client, |tx| {
         verify_layout(tx, schema, &layout)?;
@@ -243,9 +247,9 @@ const ATTEMPTS: u32 = 8;
 fn retryable(e: &DbError) -> bool {
     use postgres::error::SqlState;
     match e {
-        DbError::Postgres(e) => e
-            .code()
-            .is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE),
+        DbError::Postgres(e) => e.code().is_some_and(|c| {
+            *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE
+        }),
         _ => false,
     }
 }
@@ -311,7 +315,12 @@ fn put(
         }
     };
     let doc = record.to_string();
-    write_row(tx, cache, layout, &row(schema, layout, rid, &doc, record, zone))?;
+    write_row(
+        tx,
+        cache,
+        layout,
+        &row(schema, layout, rid, &doc, record, zone),
+    )?;
     Ok(Upserted { rid, replaced })
 }
 

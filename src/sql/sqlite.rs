@@ -195,7 +195,11 @@ pub fn load(
         } else {
             n += 1;
         }
-        write_row(&tx, &layout, &row(schema, &layout, rid, &line, &record, zone))?;
+        write_row(
+            &tx,
+            &layout,
+            &row(schema, &layout, rid, &line, &record, zone),
+        )?;
     }
     tx.commit()?;
     Ok(n)
@@ -425,9 +429,7 @@ pub fn cell_value(c: &Cell) -> SqlValue {
     match c {
         Cell::Value(p) => param_value(p),
         Cell::Null | Cell::List(None) => SqlValue::Null,
-        Cell::List(Some(items)) => {
-            SqlValue::Text(serde_json::to_string(items).unwrap_or_default())
-        }
+        Cell::List(Some(items)) => SqlValue::Text(serde_json::to_string(items).unwrap_or_default()),
     }
 }
 
