@@ -213,7 +213,11 @@ fn run(label: &str, db: &mut Db, filters: &[String], options: &spark_filter::pla
         let docs: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         assert_eq!(docs, lines_before, "[{label}] PostgreSQL documents changed");
         // No table was added or dropped in the test's own schema.
-        let mut expected: Vec<String> = vec![db.layout.table.clone()];
+        // The schema's tables and the layout record table that `load` writes.
+        let mut expected: Vec<String> = vec![
+            db.layout.table.clone(),
+            spark_filter::sql::maintain::LAYOUT_TABLE.to_string(),
+        ];
         expected.extend(db.layout.child_tables().iter().map(|t| t.to_string()));
         expected.sort();
         let rows = pg
@@ -226,7 +230,11 @@ fn run(label: &str, db: &mut Db, filters: &[String], options: &spark_filter::pla
         let tables: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
         assert_eq!(tables, expected, "[{label}] PostgreSQL tables changed");
     }
-    let mut expected: Vec<String> = vec![db.layout.table.clone()];
+    // The schema's tables and the layout record table that `load` writes.
+    let mut expected: Vec<String> = vec![
+        db.layout.table.clone(),
+        spark_filter::sql::maintain::LAYOUT_TABLE.to_string(),
+    ];
     expected.extend(db.layout.child_tables().iter().map(|t| t.to_string()));
     expected.sort();
     let mut stmt = db

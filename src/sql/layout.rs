@@ -2,7 +2,8 @@
 //! loader fills and the compiler queries. Derived from the schema, so every schema (built-in
 //! or loaded from JSON) gets tables without extra configuration.
 //!
-//! - The main table (`accounts`) has `rid` (the record's 1-based line number), `doc` (the
+//! - The main table (`accounts`) has `rid` (the row id: the record's line number when loaded,
+//!   `max(rid) + 1` when upserted later; see [`super::maintain`]), `doc` (the
 //!   record's JSON text, returned by queries), and one column per single-valued field.
 //! - A list field (`Tags[]`, `Designations{}`) is a list column: a PostgreSQL `text[]`, a
 //!   SQLite JSON array.

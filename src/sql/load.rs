@@ -147,7 +147,7 @@ pub fn records<'s>(
 /// What one record stores.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Row {
-    /// The record's 1-based line number.
+    /// The record's row id (its 1-based line number in a load).
     pub rid: i64,
     /// The record's JSON text.
     pub doc: String,

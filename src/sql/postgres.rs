@@ -406,7 +406,7 @@ fn prepared(
     Ok(stmt)
 }
 
-/// Runs a compiled query: the matching records as (line number, JSON text), in order.
+/// Runs a compiled query: the matching records as (rid, JSON text), in order.
 pub fn run(client: &mut Client, query: &Query) -> Result<Vec<(i64, String)>, DbError> {
     let values: Vec<Box<dyn ToSql + Sync>> = query.params.iter().map(param_value).collect();
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();

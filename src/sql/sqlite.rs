@@ -433,7 +433,7 @@ pub fn cell_value(c: &Cell) -> SqlValue {
     }
 }
 
-/// Runs a compiled query: the matching records as (line number, JSON text), in order.
+/// Runs a compiled query: the matching records as (rid, JSON text), in order.
 pub fn run(conn: &Connection, query: &Query) -> Result<Vec<(i64, String)>, DbError> {
     let mut stmt = conn.prepare(&query.sql)?;
     let params: Vec<SqlValue> = query.params.iter().map(param_value).collect();
