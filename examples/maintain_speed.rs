@@ -16,7 +16,10 @@ use spark_filter::sql;
 
 fn report(backend: &str, what: &str, n: usize, start: Instant) {
     let s = start.elapsed().as_secs_f64();
-    println!("{backend:8} {what:24} {n:6} {s:8.3}s {:10.0}/s", n as f64 / s);
+    println!(
+        "{backend:8} {what:24} {n:6} {s:8.3}s {:10.0}/s",
+        n as f64 / s
+    );
 }
 
 /// Records with their Ids renamed `{prefix}{i}`.
@@ -60,7 +63,12 @@ fn main() {
     let start = Instant::now();
     let rep = sql::sqlite::upsert_lines(&conn, &schema, jsonl(&batched).as_bytes(), zone)
         .expect("upsert_lines");
-    report("sqlite", "upsert_lines (500/tx)", rep.new + rep.replaced, start);
+    report(
+        "sqlite",
+        "upsert_lines (500/tx)",
+        rep.new + rep.replaced,
+        start,
+    );
     drop(conn);
     let _ = std::fs::remove_file(&path);
 
@@ -68,9 +76,7 @@ fn main() {
         let mut client = sql::postgres::connect(url).expect("PostgreSQL");
         let name = format!("maintain_speed_{}", std::process::id());
         client
-            .batch_execute(&format!(
-                "CREATE SCHEMA {name}; SET search_path TO {name}"
-            ))
+            .batch_execute(&format!("CREATE SCHEMA {name}; SET search_path TO {name}"))
             .expect("schema");
         let start = Instant::now();
         sql::postgres::load(&mut client, &schema, jsonl(&base).as_bytes(), zone).expect("load");
@@ -84,7 +90,12 @@ fn main() {
         let rep =
             sql::postgres::upsert_lines(&mut client, &schema, jsonl(&batched).as_bytes(), zone)
                 .expect("upsert_lines");
-        report("postgres", "upsert_lines (500/tx)", rep.new + rep.replaced, start);
+        report(
+            "postgres",
+            "upsert_lines (500/tx)",
+            rep.new + rep.replaced,
+            start,
+        );
         client
             .batch_execute(&format!("DROP SCHEMA {name} CASCADE"))
             .expect("drop schema");
