@@ -5,7 +5,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
 use clap::Args;
-use spark_filter::plan::{Caller, Role, UserLevel, builtin};
+use spark_filter::plan::{Caller, Role, Schema, UserLevel, builtin};
 use spark_filter::request::{Response, Search, SearchOptions, TokenKey};
 use spark_filter::sql::{self, Dialect, Layout, Postgres, Sqlite};
 
@@ -90,7 +90,7 @@ pub fn run(args: SearchArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 let records = read_records(path)?;
                 search.run_in_memory(&records)
             }
-            (None, Some(url)) => run_db(&search, &Layout::of(&schema), url, &args.schema)?,
+            (None, Some(url)) => run_db(&search, &schema, url, &args.schema)?,
             (None, None) => return Err("give --records FILE or --db URL".into()),
         },
     };
@@ -126,12 +126,13 @@ fn read_records(path: &str) -> Result<Vec<serde_json::Value>, Box<dyn std::error
 
 fn run_db(
     search: &Search,
-    layout: &Layout,
+    schema: &Schema,
     url: &str,
-    schema: &str,
+    schema_name: &str,
 ) -> Result<Response, Box<dyn std::error::Error>> {
+    let layout = &Layout::of(schema);
     let sqlite = url.starts_with("sqlite");
-    super::db::require_loaded_sqlite(url, schema)?;
+    super::db::require_loaded_sqlite(url, schema_name)?;
     let dialect: &dyn Dialect = if sqlite { &Sqlite } else { &Postgres };
     let compiled = match search.sql(layout, dialect) {
         Ok(c) => c,
@@ -139,6 +140,8 @@ fn run_db(
     };
     let (rows, total) = if sqlite {
         let conn = sql::sqlite::open(url)?;
+        // Tables another layout built would answer wrongly: say how to rebuild them.
+        sql::sqlite::check_layout(&conn, schema)?;
         let rows = match &compiled.rows {
             Some(q) => sql::sqlite::run(&conn, q)?,
             None => Vec::new(),
@@ -155,6 +158,7 @@ fn run_db(
         (rows, total)
     } else {
         let mut client = sql::postgres::connect(url)?;
+        sql::postgres::check_layout(&mut client, schema)?;
         let rows = match &compiled.rows {
             Some(q) => sql::postgres::run(&mut client, q)?,
             None => Vec::new(),
