@@ -22,9 +22,9 @@ pub mod bind;
 pub mod dialect;
 pub mod layout;
 pub mod load;
+pub mod maintain;
 #[cfg(any(feature = "async-postgres", feature = "async-sqlite"))]
 pub mod pool;
-pub mod maintain;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
