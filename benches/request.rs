@@ -186,6 +186,7 @@ fn bench_request(c: &mut Criterion) {
     let options = SearchOptions {
         plan: plan_options,
         token_key: TokenKey::new(b"bench secret".to_vec()),
+        single_record: false,
     };
     let queries: Vec<String> = filters.iter().map(|f| query_string(f)).collect();
 

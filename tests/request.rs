@@ -907,3 +907,144 @@ fn the_condition_can_sit_after_parameters_of_ones_own() {
         assert_eq!(pg_rows, got);
     }
 }
+
+/// `sql_scoped`: a server's own condition ANDed with the filter in the rows and count
+/// statements, its placeholders first. Over every back end, each page (by `_page` and by a
+/// `_skiptoken` walk) equals the in-memory answer over the records the scope selects.
+#[test]
+fn a_scope_of_ones_own_narrows_rows_and_count() {
+    let mut b = Backends::new(
+        Schema::from_json(EVENTS).unwrap(),
+        records(9, 120),
+        "req_scoped",
+    );
+    // The scope: every third record, by Id (a server's route condition on the stored JSON).
+    let chosen: Vec<String> = b
+        .records
+        .iter()
+        .step_by(3)
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect();
+    let inside: Vec<Value> = b
+        .records
+        .iter()
+        .filter(|r| chosen.iter().any(|id| r["Id"] == id.as_str()))
+        .cloned()
+        .collect();
+    let params: Vec<sql::Param> = chosen
+        .iter()
+        .map(|id| sql::Param::Text(id.clone()))
+        .collect();
+    let list = |dialect: &dyn Dialect| -> String {
+        (1..=chosen.len())
+            .map(|n| dialect.placeholder(n, &params[n - 1]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sqlite_scope = format!("json_extract(t.doc, '$.Id') IN ({})", list(&Sqlite));
+    let pg_scope = format!("(t.doc::jsonb ->> 'Id') IN ({})", list(&Postgres));
+    let opts = private();
+    let answer = |b: &mut Backends, query: &str| -> Vec<String> {
+        let search = Search::from_query(query, &b.schema, &opts).unwrap();
+        let mut bodies = vec![search.run_in_memory(&inside).to_json()];
+        let compiled = search
+            .sql_scoped(&b.layout, &Sqlite, &sqlite_scope, params.clone())
+            .unwrap();
+        assert!(compiled.condition.sql.starts_with("(json_extract"));
+        let rows = compiled
+            .rows
+            .as_ref()
+            .map(|q| sql::sqlite::run(&b.sqlite, q).unwrap())
+            .unwrap_or_default();
+        let total = compiled.count.as_ref().map(|q| {
+            let p: Vec<_> = q.params.iter().map(sql::sqlite::param_value).collect();
+            b.sqlite
+                .query_row(&q.sql, rusqlite::params_from_iter(p), |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap() as u64
+        });
+        let docs: Vec<String> = rows.into_iter().map(|(_, d)| d).collect();
+        bodies.push(search.respond(&docs, total).to_json());
+        if let Some(pg) = &mut b.pg {
+            let compiled = search
+                .sql_scoped(&b.layout, &Postgres, &pg_scope, params.clone())
+                .unwrap();
+            let rows = compiled
+                .rows
+                .as_ref()
+                .map(|q| sql::postgres::run(&mut pg.client, q).unwrap())
+                .unwrap_or_default();
+            let total = compiled.count.as_ref().map(|q| {
+                let values: Vec<_> = q.params.iter().map(sql::postgres::param_value).collect();
+                let p: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    values.iter().map(|v| v.as_ref()).collect();
+                pg.client.query_one(&q.sql, &p).unwrap().get::<_, i64>(0) as u64
+            });
+            let docs: Vec<String> = rows.into_iter().map(|(_, d)| d).collect();
+            bodies.push(search.respond(&docs, total).to_json());
+        }
+        for other in &bodies[1..] {
+            assert_eq!(&bodies[0], other, "{query}");
+        }
+        bodies.into_iter().take(1).collect()
+    };
+    for filter in FILTERS {
+        for order in ["", "-When", "Name,-When"] {
+            for paging in ["_page=2&_pagination=1", "_skip=3", "_pagination=count"] {
+                let q = format!(
+                    "_filter={}&_orderby={order}&_limit=4&{paging}",
+                    encode(filter)
+                );
+                answer(&mut b, &q);
+            }
+            // A _skiptoken walk through the scoped records: each once, in order.
+            let base = format!("_filter={}&_orderby={order}&_limit=3", encode(filter));
+            let mut token = String::new();
+            let mut walked: Vec<String> = Vec::new();
+            for step in 0.. {
+                let q = format!("{base}&_skiptoken={}", encode(&token));
+                let body: Value = serde_json::from_str(&answer(&mut b, &q)[0]).unwrap();
+                walked.extend(ids(&body));
+                match body["D"]["SkipToken"].as_str() {
+                    Some(t) => token = t.to_string(),
+                    None => break,
+                }
+                assert!(step < 1000, "no end");
+            }
+            // The same search unpaged (in memory, over the scoped records).
+            let unpaged = Search::from_query(
+                &format!("_filter={}&_orderby={order}&_limit=1000", encode(filter)),
+                &b.schema,
+                &replication(),
+            )
+            .unwrap();
+            let all =
+                ids(&serde_json::from_str(&unpaged.run_in_memory(&inside).to_json()).unwrap());
+            assert_eq!(walked, all, "{base}");
+        }
+    }
+}
+
+/// `SearchOptions::single_record`: a request by Id may ask for single-record-only
+/// expansions whatever `_limit` is; a search may only with `_limit=1`.
+#[test]
+fn single_record_requests_may_expand_single_record_expansions() {
+    let schema = builtin::builtin("accounts").unwrap();
+    let mut opts = options(Caller::new(Role::Public));
+    let query = "_filter=UserType+Eq+'Member'&_expand=Team";
+    let e = Search::from_query(query, &schema, &opts).unwrap_err();
+    assert_eq!((e.code(), e.details()), (1053, Some("_expand")));
+    assert!(Search::from_query(&format!("{query}&_limit=1"), &schema, &opts).is_ok());
+    opts.single_record = true;
+    let s = Search::from_query(query, &schema, &opts).unwrap();
+    assert_eq!(s.expand, ["Team"]);
+    // The flag does not open role-restricted expansions.
+    let e = Search::from_query(
+        "_filter=UserType+Eq+'Member'&_expand=Permissions",
+        &schema,
+        &opts,
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), e.details()), (1053, Some("_expand")));
+}

@@ -80,6 +80,10 @@ pub struct SearchOptions {
     pub plan: PlanOptions,
     /// The key that signs and checks `_skiptoken`s.
     pub token_key: TokenKey,
+    /// The request is for one record by its identity (a server route such as
+    /// `/accounts/<Id>`), so single-record-only expansions may be asked for whatever
+    /// `_limit` says. `false` (the default): only `_limit=1` makes a search single-record.
+    pub single_record: bool,
 }
 
 impl SearchOptions {
@@ -89,6 +93,7 @@ impl SearchOptions {
         SearchOptions {
             plan: PlanOptions::new(caller),
             token_key,
+            single_record: false,
         }
     }
 
@@ -347,12 +352,12 @@ impl Search {
                                 who.replace("search it", "expand it")
                             ),
                         ));
-                    } else if e.single_record_only && limit != 1 {
+                    } else if e.single_record_only && limit != 1 && !options.single_record {
                         problems.push(Problem::parameter(
                             "_expand",
                             format!(
-                                "_expand: {} is for a single record only; add _limit=1 or \
-                                 leave it out",
+                                "_expand: {} is for a single record only; add _limit=1 (or ask \
+                                 for the record by its Id) or leave it out",
                                 e.name
                             ),
                         ));
@@ -534,7 +539,25 @@ impl Search {
         self.respond_values(values.iter().collect(), total.unwrap_or(0))
     }
 
-    fn respond_values(&self, page: Vec<&Value>, total: u64) -> Response {
+    /// The success response for records already read as JSON values (the page, in the
+    /// order of [`SearchSql::rows`]) and the count of all matching records (0 when it was
+    /// not asked for): what [`Search::respond`] builds after parsing the rows. A server that
+    /// changes the records before answering (removing attributes its routes never show)
+    /// passes them here.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use spark_filter::plan::{Caller, Role, builtin};
+    /// use spark_filter::request::{Search, SearchOptions, TokenKey};
+    /// let schema = builtin::builtin("accounts").unwrap();
+    /// let options = SearchOptions::new(Caller::new(Role::Idx), TokenKey::new(b"k".to_vec()));
+    /// let search = Search::from_query("_filter=UserType+Eq+'Member'", &schema, &options)?;
+    /// let record = json!({"Id": "1", "Name": "Ann Lee"});
+    /// assert_eq!(search.respond_values(vec![&record], 0).to_json(),
+    ///     r#"{"D":{"Success":true,"Results":[{"Id":"1","Name":"Ann Lee"}]}}"#);
+    /// # Ok::<(), spark_filter::request::SearchError>(())
+    /// ```
+    pub fn respond_values(&self, page: Vec<&Value>, total: u64) -> Response {
         let skip_token = match (&self.paging, page.last()) {
             (Paging::Keyset(_), Some(last)) if page.len() as u64 == self.limit => {
                 let key = RowKey::of(last, &self.plan.order_by, self.plan.zone);
@@ -664,13 +687,102 @@ impl Search {
         dialect: &dyn Dialect,
         offset: usize,
     ) -> Result<SearchSql, SearchError> {
+        self.compile(layout, dialect, offset, None)
+    }
+
+    /// Compiles the search to SQL with a condition of the server's own (a route's scope or a
+    /// tenant, with its parameters) ANDed with the filter in the rows and count statements.
+    /// The scope's placeholders are numbered first (`$1`/`?1` …, as many as
+    /// `scope_params`), the search's after them. [`SearchSql::condition`] is then the whole
+    /// condition, `(scope) AND (filter)`, its parameters the scope's followed by the
+    /// search's.
+    ///
+    /// `scope_sql` is written by the server, never from request text: it is SQL over the
+    /// main table `t` (for example over its `doc` column) with placeholders for every value.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use spark_filter::plan::{Caller, Role, builtin};
+    /// use spark_filter::request::{Search, SearchOptions, TokenKey};
+    /// use spark_filter::sql::{self, Layout, Param, Sqlite};
+    ///
+    /// let schema = builtin::builtin("accounts").unwrap();
+    /// let layout = Layout::of(&schema);
+    /// let records: String = (1..=4)
+    ///     .map(|i| json!({"Id": format!("{i}"), "UserType": "Member", "Name": format!("Agent {i}"),
+    ///                     "OfficeId": if i % 2 == 0 { "even" } else { "odd" },
+    ///                     "Settings": {"Visible": true}}).to_string() + "\n")
+    ///     .collect();
+    /// let mut conn = sql::sqlite::open("sqlite::memory:").unwrap();
+    /// let utc = chrono::FixedOffset::east_opt(0).unwrap();
+    /// sql::sqlite::load(&mut conn, &schema, records.as_bytes(), utc).unwrap();
+    ///
+    /// let options = SearchOptions::new(Caller::new(Role::Idx), TokenKey::new(b"k".to_vec()));
+    /// let search = Search::from_query("_filter=UserType+Eq+'Member'&_pagination=1", &schema, &options)?;
+    /// // The route /accounts/by/office/even: the server's own condition on the stored JSON.
+    /// let compiled = search.sql_scoped(&layout, &Sqlite,
+    ///     "json_extract(t.doc, '$.OfficeId') = ?1", vec![Param::Text("even".into())])?;
+    /// let rows = compiled.rows.unwrap();
+    /// assert!(rows.sql.contains("WHERE (json_extract(t.doc, '$.OfficeId') = ?1) AND ("));
+    /// assert_eq!(rows.params[0], Param::Text("even".into()));
+    /// let docs: Vec<String> = sql::sqlite::run(&conn, &rows).unwrap()
+    ///     .into_iter().map(|(_, doc)| doc).collect();
+    /// let count = compiled.count.unwrap();
+    /// let params: Vec<_> = count.params.iter().map(sql::sqlite::param_value).collect();
+    /// let total: i64 = conn.query_row(&count.sql, rusqlite::params_from_iter(params), |r| r.get(0)).unwrap();
+    /// let response = search.respond(&docs, Some(total as u64));
+    /// assert_eq!(response.to_json(), concat!(
+    ///     r#"{"D":{"Success":true,"Results":[{"Id":"2","Name":"Agent 2","OfficeId":"even","UserType":"Member"},"#,
+    ///     r#"{"Id":"4","Name":"Agent 4","OfficeId":"even","UserType":"Member"}],"#,
+    ///     r#""Pagination":{"TotalRows":2,"PageSize":10,"TotalPages":1,"CurrentPage":1}}}"#));
+    /// # Ok::<(), spark_filter::request::SearchError>(())
+    /// ```
+    pub fn sql_scoped(
+        &self,
+        layout: &Layout,
+        dialect: &dyn Dialect,
+        scope_sql: &str,
+        scope_params: Vec<Param>,
+    ) -> Result<SearchSql, SearchError> {
+        self.compile(
+            layout,
+            dialect,
+            scope_params.len(),
+            Some((scope_sql, scope_params)),
+        )
+    }
+
+    /// [`Search::sql_at`], with the scope of [`Search::sql_scoped`] when given (its
+    /// parameters are the first `offset` placeholders).
+    fn compile(
+        &self,
+        layout: &Layout,
+        dialect: &dyn Dialect,
+        offset: usize,
+        scope: Option<(&str, Vec<Param>)>,
+    ) -> Result<SearchSql, SearchError> {
         let filter = sql::condition(&self.plan, layout, dialect, offset)
             .map_err(|e| SearchError::from_filter(vec![e], ""))?;
         let table = dialect.quote(&layout.table);
-        let count = self.wants_count().then(|| sql::Query {
-            condition: filter.sql.clone(),
-            sql: format!("SELECT COUNT(*) FROM {table} AS t WHERE {}", filter.sql),
-            params: filter.params.clone(),
+        // With a scope, conditions and parameter lists start with it.
+        let scoped = |condition: &str, params: &[Param]| -> (String, Vec<Param>) {
+            match &scope {
+                None => (condition.to_string(), params.to_vec()),
+                Some((sql, first)) => {
+                    let mut all = Vec::with_capacity(first.len() + params.len());
+                    all.extend_from_slice(first);
+                    all.extend_from_slice(params);
+                    (format!("({sql}) AND ({condition})"), all)
+                }
+            }
+        };
+        let count = self.wants_count().then(|| {
+            let (condition, params) = scoped(&filter.sql, &filter.params);
+            sql::Query {
+                sql: format!("SELECT COUNT(*) FROM {table} AS t WHERE {condition}"),
+                condition,
+                params,
+            }
         });
         let mut columns = Vec::with_capacity(self.plan.order_by.len());
         for key in &self.plan.order_by {
@@ -692,6 +804,14 @@ impl Search {
             );
             condition.sql = format!("{} AND {keyset}", condition.sql);
         }
+        // Placeholders already bound in `condition.params` (the scope's are in it now).
+        let base = if scope.is_some() {
+            let (sql, params) = scoped(&condition.sql, &condition.params);
+            condition = sql::Condition { sql, params };
+            0
+        } else {
+            offset
+        };
         let rows = self.wants_rows().then(|| {
             // One buffer for the statement, written in place (this runs per request).
             let mut sql = String::with_capacity(condition.sql.len() + table.len() + 160);
@@ -714,7 +834,7 @@ impl Search {
             for (word, v) in [(" LIMIT ", self.limit), (" OFFSET ", self.offset())] {
                 let p = Param::Int(i64::try_from(v).unwrap_or(i64::MAX));
                 sql.push_str(word);
-                dialect.placeholder_into(&mut sql, offset + params.len() + 1, &p);
+                dialect.placeholder_into(&mut sql, base + params.len() + 1, &p);
                 params.push(p);
             }
             sql::Query {
