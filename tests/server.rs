@@ -622,13 +622,38 @@ fn exercise(server: &Server, backend: &str) {
         ("_expand=Permissions&_limit=1", "_expand"),
         ("_select=Password", "_select"),
         ("_orderby=Email", "_orderby"),
-        ("_fitler=x", "_fitler"),
-        ("_skiptoken=", "_skiptoken"),
+        ("_skiptoken=abc", "_skiptoken"),
+        ("_skiptoken=&_page=2", "_skiptoken"),
     ] {
         let path = format!("/v1/accounts{member_filter}&{query}");
         let body = expect_code(server.get(&path, "public"), 400, 1053, query);
         assert_eq!(body["D"]["Details"], details, "{query}: {body}");
     }
+    // The library's contract (README, "Decisions where SPEC 9 is silent"): a parameter
+    // that is not a search parameter is ignored (it was 1053 before the server used the
+    // library's request layer), and an empty _skiptoken starts keyset paging (it was 1053).
+    let plain = expect_ok(
+        server.get(&format!("/v1/accounts{member_filter}"), "public"),
+        "plain",
+    );
+    let ignored = expect_ok(
+        server.get(&format!("/v1/accounts{member_filter}&_fitler=x"), "public"),
+        "_fitler",
+    );
+    assert_eq!(ignored, plain, "an unknown parameter is ignored");
+    let keyset = expect_ok(
+        server.get(
+            &format!("/v1/accounts{member_filter}&_skiptoken="),
+            "public",
+        ),
+        "_skiptoken=",
+    );
+    assert_eq!(
+        ids(&keyset),
+        ids(&plain),
+        "the first keyset page is the first page"
+    );
+    assert!(keyset["D"]["SkipToken"].is_string(), "{keyset}");
     expect_code(
         server.get("/v1/portal/groups", "private"),
         400,

@@ -32,6 +32,11 @@ pub struct ServeArgs {
     /// Longest request URL (path and query) in bytes (414 past it).
     #[arg(long, value_name = "N", default_value_t = 32 * 1024)]
     max_url_bytes: usize,
+    /// The secret that signs and checks _skiptoken values (keyset paging); give every
+    /// replica the same one. Default: the environment variable SPARK_FILTER_TOKEN_KEY, else
+    /// 32 random bytes per start (tokens then end with the process). Never printed.
+    #[arg(long, value_name = "SECRET")]
+    token_key: Option<String>,
     /// Serve /v1/__panic, a route that panics (for testing the panic layer).
     #[arg(long, hide = true)]
     panic_route: bool,
@@ -47,6 +52,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         max_body_bytes: args.max_body_bytes,
         max_url_bytes: args.max_url_bytes,
         panic_route: args.panic_route,
+        token_key: args
+            .token_key
+            .or_else(|| std::env::var("SPARK_FILTER_TOKEN_KEY").ok())
+            .filter(|k| !k.is_empty())
+            .map(|k| spark_filter::request::TokenKey::new(k.into_bytes())),
     })?;
     Ok(ExitCode::SUCCESS)
 }

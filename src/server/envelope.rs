@@ -2,8 +2,10 @@
 //! `{"D":{"Success":false,"Code":N,"Message":"…","SparkQLErrors":[…]}}`, and the one error
 //! type of the HTTP layer, [`ApiError`], which every failure becomes.
 //!
-//! This is the thin adapter that issue 11a's request layer replaces with the library's own
-//! envelope types; the JSON shapes are the same.
+//! Search answers (success and the library's 4xx) are the library's own
+//! [`spark_filter::request::Response`], sent as built by [`library`]; the server's other
+//! failures (authentication, roles, writes, the database) are [`ApiError`]s with the same
+//! JSON shapes.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -94,24 +96,6 @@ impl ApiError {
         )
     }
 
-    /// The filter's (or `_orderby`'s) errors: 1041 when one is over a limit, else 1040, or
-    /// 1053 for `_orderby` (`parameter` = `Some("_orderby")`).
-    pub fn filter(errors: &[spark_filter::Error], text: &str, parameter: Option<&str>) -> ApiError {
-        let code = match parameter {
-            Some(_) => 1053,
-            None if errors.iter().any(|e| e.code() == 1041) => 1041,
-            None => 1040,
-        };
-        let first = errors
-            .first()
-            .map_or_else(|| "invalid".to_string(), |e| e.message.clone());
-        let name = parameter.unwrap_or("_filter");
-        let mut out = ApiError::new(StatusCode::BAD_REQUEST, code, format!("{name}: {first}"));
-        out.details = parameter.map(str::to_string);
-        out.errors = errors.iter().map(|e| spark_ql_error(e, text)).collect();
-        out
-    }
-
     /// The envelope body.
     pub fn body(&self) -> Value {
         let mut d = Map::new();
@@ -128,20 +112,6 @@ impl ApiError {
     }
 }
 
-/// One `SparkQLErrors` item: the offending text, its byte offset, the message.
-fn spark_ql_error(e: &spark_filter::Error, text: &str) -> Value {
-    let (start, end) = (e.span.start.min(text.len()), e.span.end.min(text.len()));
-    let token = text.get(start..end).unwrap_or("");
-    json!({
-        "Token": token,
-        "TokenIndex": start,
-        "Message": e.message,
-        "Status": "Fatal",
-        "Start": start,
-        "End": end,
-    })
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
@@ -153,6 +123,26 @@ impl IntoResponse for ApiError {
 /// Marks a failure response with its Spark code, for the request log.
 #[derive(Clone, Copy, Debug)]
 pub struct Failure(pub i64);
+
+/// A response the library built (a search's body, or its refusal), sent as it is: the
+/// status and the bytes of [`spark_filter::request::Response::to_json`].
+pub fn library(r: spark_filter::request::Response) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = r.body.code;
+    let mut response = (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        r.to_json(),
+    )
+        .into_response();
+    if let Some(code) = code {
+        response.extensions_mut().insert(Failure(i64::from(code)));
+    }
+    response
+}
 
 /// A success envelope with `Results` (and `Pagination` when asked).
 pub fn success(results: Vec<Value>, pagination: Option<Value>) -> Response {

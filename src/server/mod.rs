@@ -27,6 +27,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use spark_filter::plan::builtin;
+use spark_filter::request::TokenKey;
 use tower::ServiceExt as _;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -56,6 +57,10 @@ pub struct Config {
     pub max_url_bytes: usize,
     /// Serve `/v1/__panic`, which panics (for the tests of the panic layer).
     pub panic_route: bool,
+    /// The secret that signs `_skiptoken`s (the same on every replica, so that a token
+    /// made by one is read by another); `None`: 32 random bytes per process start, so
+    /// tokens end with the process. Never logged (its `Debug` is `TokenKey(..)`).
+    pub token_key: Option<TokenKey>,
 }
 
 /// What every handler shares.
@@ -66,6 +71,7 @@ pub struct AppState {
     accounts: Arc<Table>,
     groups: Arc<Table>,
     portals: Arc<Table>,
+    token_key: TokenKey,
 }
 
 impl AppState {
@@ -212,7 +218,17 @@ fn prepare(config: &Config) -> Result<(AppState, Option<PathBuf>), Box<dyn std::
             builtin::builtin(name).ok_or_else(|| format!("no built-in schema {name}"))?,
         )))
     };
+    let token_key = match &config.token_key {
+        Some(key) => key.clone(),
+        None => {
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret)
+                .map_err(|e| format!("no random bytes for the _skiptoken key: {e}"))?;
+            TokenKey::new(secret.to_vec())
+        }
+    };
     let state = AppState {
+        token_key,
         db: Db::new(backend.clone(), config.pool_size, config.statement_timeout),
         keys: Arc::new(keys),
         accounts: table("accounts")?,

@@ -15,9 +15,9 @@ use spark_filter::plan::Role;
 
 use super::AppState;
 use super::db::{Change, Scope, ScopeValue, Table};
-use super::envelope::{ApiError, success, written};
+use super::envelope::{ApiError, library, written};
 use super::keys::Authed;
-use super::search::{self, Expansion, Params, Route};
+use super::search::{self, Route};
 
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
@@ -44,44 +44,8 @@ type Answer = Result<Response, ApiError>;
 // ---- the services and their Supported Roles ----------------------------------------------
 
 /// Accounts (seed 002): Supported Roles — reads: every role; writes: VOW, Portal, Private.
-const ACCOUNT_EXPANSIONS: &[Expansion] = &[
-    Expansion {
-        name: "Biography",
-        private_only: false,
-        single_only: false,
-    },
-    Expansion {
-        name: "LastStatusChangeTimestamp",
-        private_only: true,
-        single_only: true,
-    },
-    Expansion {
-        name: "LoginName",
-        private_only: true,
-        single_only: false,
-    },
-    Expansion {
-        name: "Permissions",
-        private_only: true,
-        single_only: true,
-    },
-    Expansion {
-        name: "Settings",
-        private_only: false,
-        single_only: false,
-    },
-    Expansion {
-        name: "Team",
-        private_only: false,
-        single_only: true,
-    },
-    Expansion {
-        name: "Associations",
-        private_only: false,
-        single_only: false,
-    },
-];
-
+/// Its expansions (roles, single record only) are the schema's (`src/plan/builtin/accounts.json`).
+///
 /// Attributes the accounts routes never show: `GetEmailUpdates` is seen only through
 /// `/my/account`, and passwords are write-only (seed 002).
 const ACCOUNT_HIDDEN: &[&str] = &["GetEmailUpdates", "Password", "PasswordValidation"];
@@ -124,21 +88,13 @@ async fn run_search(
     who: &Authed,
     raw: &str,
     table: &Table,
-    expansions: &[Expansion],
     route: Route,
 ) -> Answer {
-    let params = Params::parse(raw)?;
-    let prepared = search::prepare(&params, table, expansions, &route, &who.caller, &state.db)?;
-    let compiled = prepared.compiled.clone();
-    let (docs, count) = state
-        .db
-        .run(move |b, deadline| b.search(&compiled, deadline))
-        .await?;
-    if route.single && docs.is_empty() && !prepared.count_only() {
-        return Err(ApiError::not_found("no record with that Id"));
-    }
-    let results = prepared.present(docs)?;
-    Ok(success(results, prepared.pagination(count)))
+    let ran = search::run(&state.db, &state.token_key, &who.caller, raw, table, &route).await?;
+    Ok(library(match ran {
+        Ok(ran) => ran.respond(),
+        Err(refused) => refused,
+    }))
 }
 
 /// The `D` object of a JSON write body.
@@ -216,7 +172,6 @@ async fn accounts_get(State(s): State<AppState>, who: Authed, RawQuery(q): RawQu
         &who,
         q.as_deref().unwrap_or(""),
         &s.accounts,
-        ACCOUNT_EXPANSIONS,
         account_route(None, false),
     )
     .await
@@ -372,7 +327,6 @@ async fn account_get(
         &who,
         q.as_deref().unwrap_or(""),
         &s.accounts,
-        ACCOUNT_EXPANSIONS,
         account_route(Some(id_scope(&id)), true),
     )
     .await
@@ -403,7 +357,7 @@ async fn account_put(
 }
 
 fn hide_account(mut v: Value) -> Value {
-    search::present(&mut v, ACCOUNT_HIDDEN, None);
+    search::hide(&mut v, ACCOUNT_HIDDEN);
     v
 }
 
@@ -422,7 +376,6 @@ async fn accounts_by_office(
         &who,
         q.as_deref().unwrap_or(""),
         &s.accounts,
-        ACCOUNT_EXPANSIONS,
         account_route(Some(scope), false),
     )
     .await
@@ -438,7 +391,6 @@ async fn teams_get(State(s): State<AppState>, who: Authed, RawQuery(q): RawQuery
         &who,
         q.as_deref().unwrap_or(""),
         &s.accounts,
-        ACCOUNT_EXPANSIONS,
         account_route(Some(scope), false),
     )
     .await
@@ -459,7 +411,6 @@ async fn team_get(
         &who,
         q.as_deref().unwrap_or(""),
         &s.accounts,
-        ACCOUNT_EXPANSIONS,
         account_route(Some(scope), false),
     )
     .await
@@ -477,17 +428,10 @@ async fn my_account_get(State(s): State<AppState>, who: Authed, RawQuery(q): Raw
         scope: Some(id_scope(&id)),
         single: true,
         hidden: &["Password", "PasswordValidation"],
+        probe: Some("UserType Eq 'Member'"),
         ..Route::default()
     };
-    run_search(
-        &s,
-        &who,
-        q.as_deref().unwrap_or(""),
-        &s.accounts,
-        ACCOUNT_EXPANSIONS,
-        route,
-    )
-    .await
+    run_search(&s, &who, q.as_deref().unwrap_or(""), &s.accounts, route).await
 }
 
 async fn my_account_put(State(s): State<AppState>, who: Authed, body: Bytes) -> Answer {
@@ -534,7 +478,6 @@ async fn groups_get(State(s): State<AppState>, who: Authed, RawQuery(q): RawQuer
         &who,
         q.as_deref().unwrap_or(""),
         &s.groups,
-        &[],
         groups_route(),
     )
     .await
@@ -552,7 +495,7 @@ async fn group_get(
         single: true,
         ..Route::default()
     };
-    run_search(&s, &who, q.as_deref().unwrap_or(""), &s.groups, &[], route).await
+    run_search(&s, &who, q.as_deref().unwrap_or(""), &s.groups, route).await
 }
 
 /// The `Users` entries of a write body: contacts that have a portal account.
@@ -717,12 +660,19 @@ async fn portal_of(s: &AppState, contact: &str) -> Result<Option<Value>, ApiErro
         single: true,
         ..Route::default()
     };
-    let params = Params::default();
     let caller = spark_filter::plan::Caller::new(Role::Private);
-    let prepared = search::prepare(&params, &s.portals, &[], &route, &caller, &s.db)?;
-    let compiled = prepared.compiled.clone();
-    let (docs, _) = s.db.run(move |b, d| b.search(&compiled, d)).await?;
-    Ok(prepared.present(docs)?.into_iter().next())
+    let ran = search::run(&s.db, &s.token_key, &caller, "", &s.portals, &route).await;
+    match ran {
+        Ok(Ok(ran)) => Ok(ran.records.into_iter().next()),
+        Ok(Err(refused)) => {
+            // An empty request for one record by Id is not refused; if it were, it is the
+            // server's mistake, not the caller's.
+            tracing::error!(body = %refused.to_json(), "portal account lookup refused");
+            Err(ApiError::internal())
+        }
+        Err(e) if e.code == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn portal_get(
@@ -744,7 +694,7 @@ async fn portal_get(
         single: true,
         ..Route::default()
     };
-    run_search(&s, &who, q.as_deref().unwrap_or(""), &s.portals, &[], route).await
+    run_search(&s, &who, q.as_deref().unwrap_or(""), &s.portals, route).await
 }
 
 fn portal_settings(
