@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::{self, Caller, PlanOptions, Role, builtin};
+use spark_filter::request::{Search, SearchOptions, TokenKey};
 
 const ACCOUNTS: &str = include_str!("../data/accounts.jsonl");
 const GROUPS: &str = include_str!("../data/portal-groups.jsonl");
@@ -39,12 +40,25 @@ fn first_group() -> Value {
 
 const ROLES: [&str; 5] = ["idx", "public", "vow", "portal", "private"];
 
+/// The `_skiptoken` secret given to the test servers and to the command line.
+const TOKEN_KEY: &str = "tests/server.rs token key, 32 bytes or more";
+
+/// Attributes the accounts routes never show (the server's `ACCOUNT_HIDDEN`).
+const ACCOUNT_HIDDEN: [&str; 3] = ["GetEmailUpdates", "Password", "PasswordValidation"];
+
+/// The user Id of a role's test key.
+fn user_id(role: &str) -> String {
+    match role {
+        "portal" => first_group()["ContactId"].as_str().unwrap().to_string(),
+        _ => vow_account(),
+    }
+}
+
 fn key(role: &str) -> String {
     format!("test-key-{role}-0123456789abcdef")
 }
 
 fn write_keys(dir: &Path) -> PathBuf {
-    let portal_contact = first_group()["ContactId"].as_str().unwrap().to_string();
     let keys: Vec<Value> = ROLES
         .iter()
         .map(|role| {
@@ -53,10 +67,7 @@ fn write_keys(dir: &Path) -> PathBuf {
                 "role": role,
                 "privileged": *role == "private",
                 "user_level": "mls",
-                "user_id": match *role {
-                    "portal" => portal_contact.clone(),
-                    _ => vow_account(),
-                },
+                "user_id": user_id(role),
             })
         })
         .collect();
@@ -74,8 +85,10 @@ struct Server {
 }
 
 impl Server {
+    /// A server with the test's `_skiptoken` key (so that the command line, given the same
+    /// key, makes the same tokens).
     fn start(db: &str, tag: &str) -> Server {
-        Server::start_with(db, tag, &[])
+        Server::start_with(db, tag, &["--token-key", TOKEN_KEY])
     }
 
     fn start_with(db: &str, tag: &str, extra: &[&str]) -> Server {
@@ -171,6 +184,23 @@ impl Server {
 
     fn get(&self, path: &str, role: &str) -> (u16, Value) {
         self.call("GET", path, Some(role), None, &[])
+    }
+
+    /// A GET's status and body text exactly as sent (an envelope, checked).
+    fn get_text(&self, path: &str, role: &str) -> (u16, String) {
+        let url = format!("{}{path}", self.base);
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("Authorization", format!("Bearer {}", key(role)).as_str())
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: no answer: {e}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let value: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("GET {path}: {status} is not JSON: {text:?}"));
+        check_envelope(status, &value, &format!("GET {path}"));
+        (status, text)
     }
 
     /// SIGTERM, then the exit status (the server must stop by itself).
@@ -319,6 +349,275 @@ fn searches_agree(server: &Server, records: &[Value], filters: &[&str], role: &s
             let want3: Vec<String> = want.iter().skip(7).take(5).cloned().collect();
             assert_eq!(skipped, want3, "{role} _skip: {filter}");
         }
+    }
+}
+
+/// The library's options for a role's test key (what the server builds from the keys file).
+fn search_options(role: &str) -> SearchOptions {
+    let caller = Caller {
+        privileged: role == "private",
+        user_level: plan::UserLevel::Mls,
+        user_id: Some(user_id(role)),
+        ..Caller::new(role.parse::<Role>().unwrap())
+    };
+    SearchOptions::new(caller, TokenKey::new(TOKEN_KEY.as_bytes().to_vec()))
+}
+
+/// The records as the accounts routes show them: the sample without the attributes those
+/// routes never show (`GetEmailUpdates` is read through `/my/account`, passwords are
+/// write-only). Searching them in memory is what the server answers.
+fn shown(records: &[Value]) -> Vec<Value> {
+    records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if let Some(map) = r.as_object_mut() {
+                for k in ACCOUNT_HIDDEN {
+                    map.remove(k);
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+/// The library's body for `query` over `records` (in memory), as the CLI prints it.
+fn library_body(records: &[Value], query: &str, role: &str) -> String {
+    let schema = builtin::builtin("accounts").unwrap();
+    match Search::from_query(query, &schema, &search_options(role)) {
+        Ok(search) => search.run_in_memory(records).to_json(),
+        Err(e) => e.response().to_json(),
+    }
+}
+
+/// A small deterministic generator (the same requests on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// Generated search requests (filters, `_orderby`, `_limit`, `_page`/`_skip`/`_skiptoken`,
+/// `_pagination`, `_select`, `_expand`, every role, valid and refused): the server's body
+/// is, byte for byte, what `spark-filter search --records` prints over the records the
+/// server holds (for the first ones; the library's `Search::run_in_memory`, which the
+/// command line runs, for all).
+fn bodies_agree(server: &Server, records: &[Value], backend: &str) {
+    let records = shown(records);
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "server-records-{backend}-{}.jsonl",
+        std::process::id()
+    ));
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    let orders = [
+        "",
+        "Name",
+        "-LastName",
+        "FirstName,-Name",
+        "-NrdsId",
+        "\"PrimaryAddress\".\"City\",Name",
+        "Office,-ShortId",
+        "Email",
+    ];
+    let selects = ["", "Name", "Name,Office", "FirstName,LastName,Tags", "Nope"];
+    let expands = [
+        "",
+        "Settings",
+        "Biography",
+        "Settings,Biography",
+        "Team",
+        "LoginName",
+        "Permissions",
+    ];
+    let mut rng = Lcg(20261202);
+    let (mut via_cli, mut total, mut refused) = (0, 0, 0);
+    for i in 0..150 {
+        let role = ROLES[i % ROLES.len()];
+        let filter = if rng.below(12) == 0 {
+            "UserType Eq 'Member' And Bogus Eq 1"
+        } else if role == "private" {
+            rng.pick(FILTERS)
+        } else {
+            rng.pick(&FILTERS[..6])
+        };
+        let mut q = vec![format!("_filter={}", enc(filter))];
+        let order = rng.pick(&orders);
+        if !order.is_empty() {
+            q.push(format!("_orderby={}", enc(order)));
+        }
+        let limit = [None, Some(0), Some(1), Some(3), Some(10), Some(25)][rng.below(6)];
+        if let Some(l) = limit {
+            q.push(format!("_limit={l}"));
+        }
+        match rng.below(5) {
+            0 => q.push(format!("_page={}", 1 + rng.below(4))),
+            1 => q.push(format!("_skip={}", rng.below(60))),
+            2 => q.push("_skiptoken=".to_string()),
+            _ => {}
+        }
+        match rng.below(4) {
+            0 => q.push("_pagination=1".to_string()),
+            1 => q.push("_pagination=count".to_string()),
+            2 => q.push("_pagination=0".to_string()),
+            _ => {}
+        }
+        let select = rng.pick(&selects);
+        if !select.is_empty() && rng.below(2) == 0 {
+            q.push(format!("_select={select}"));
+        }
+        let expand = rng.pick(&expands);
+        if !expand.is_empty() && rng.below(2) == 0 {
+            q.push(format!("_expand={expand}"));
+        }
+        let query = q.join("&");
+        let (status, body) = server.get_text(&format!("/v1/accounts?{query}"), role);
+        let want = library_body(&records, &query, role);
+        assert_eq!(body, want, "{backend} {role}: {query}");
+        if status != 200 {
+            refused += 1;
+        }
+        if i < 30 {
+            let mut cli = Command::new(env!("CARGO_BIN_EXE_spark-filter"));
+            cli.args(["search", "--schema", "accounts", "--role", role])
+                .args(["--user-level", "mls", "--user-id", &user_id(role)])
+                .arg("--records")
+                .arg(&file)
+                .args(["--token-key", TOKEN_KEY]);
+            if role == "private" {
+                cli.arg("--privileged");
+            }
+            let out = cli.arg(&query).output().expect("run spark-filter search");
+            let printed = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(
+                printed.trim_end_matches('\n'),
+                body,
+                "{backend} {role}: the CLI for {query}"
+            );
+            via_cli += 1;
+        }
+        total += 1;
+    }
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        refused > 5 && refused < total / 2,
+        "{refused} of {total} refused"
+    );
+    eprintln!(
+        "{backend}: {total} generated search bodies equal the library's ({via_cli} also the \
+         CLI's), {refused} of them refusals"
+    );
+}
+
+/// Keyset paging over HTTP: following each page's `SkipToken` walks every matching record
+/// once, in order (no duplicates, no gaps), each page byte for byte the library's in-memory
+/// page; on the plain search route and on a scoped one (`/accounts/by/office/<Id>`).
+fn skiptoken_walks_agree(server: &Server, records: &[Value]) {
+    let shown = shown(records);
+    let office = records
+        .iter()
+        .filter_map(|r| r["OfficeId"].as_str())
+        .max_by_key(|o| records.iter().filter(|r| r["OfficeId"] == *o).count())
+        .unwrap()
+        .to_string();
+    let in_office: Vec<Value> = shown
+        .iter()
+        .filter(|r| r["OfficeId"] == office.as_str())
+        .cloned()
+        .collect();
+    // (route, the records it searches, filter, _orderby, _limit, role); 5 to 25 pages each.
+    let cases = [
+        (
+            "/v1/accounts".to_string(),
+            &shown,
+            FILTERS[14],
+            "-LastName",
+            10,
+            "private",
+        ),
+        (
+            "/v1/accounts".to_string(),
+            &shown,
+            FILTERS[11],
+            "",
+            25,
+            "public",
+        ),
+        (
+            "/v1/accounts".to_string(),
+            &shown,
+            FILTERS[5],
+            "\"PrimaryAddress\".\"City\",-Name",
+            7,
+            "vow",
+        ),
+        (
+            format!("/v1/accounts/by/office/{office}"),
+            &in_office,
+            "UserType Eq 'Member','Office'",
+            "Name",
+            10,
+            "idx",
+        ),
+    ];
+    for (route, within, filter, order, limit, role) in cases {
+        let search = format!("_filter={}&_orderby={}", enc(filter), enc(order));
+        let base = format!("{search}&_limit={limit}");
+        let mut token = String::new();
+        let mut walked: Vec<String> = Vec::new();
+        let mut pages = 0;
+        loop {
+            let query = format!("{base}&_skiptoken={}", enc(&token));
+            let (status, body) = server.get_text(&format!("{route}?{query}"), role);
+            assert_eq!(status, 200, "{route}?{query}: {body}");
+            assert_eq!(body, library_body(within, &query, role), "{route}?{query}");
+            let body: Value = serde_json::from_str(&body).unwrap();
+            walked.extend(ids(&body));
+            pages += 1;
+            match body["D"]["SkipToken"].as_str() {
+                Some(t) => token = t.to_string(),
+                None => break,
+            }
+            assert!(pages < 2000, "{route}: no end");
+        }
+        // The same search unpaged, in the library's order.
+        let all: Vec<String> = (1..)
+            .map(|page| {
+                let query = format!("{search}&_limit=25&_page={page}");
+                let body: Value =
+                    serde_json::from_str(&library_body(within, &query, role)).unwrap();
+                ids(&body)
+            })
+            .take_while(|page| !page.is_empty())
+            .flatten()
+            .collect();
+        let mut unique = walked.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            walked.len(),
+            "{route} {filter}: a record twice"
+        );
+        assert_eq!(
+            walked, all,
+            "{route} {filter}: the walk is the unpaged order"
+        );
+        assert!(pages > 2, "{route} {filter}: {pages} pages is not a walk");
+        eprintln!(
+            "{route} {filter}: {} records in {pages} keyset pages",
+            walked.len()
+        );
     }
 }
 
@@ -555,6 +854,10 @@ fn exercise(server: &Server, backend: &str) {
     // ---- searches equal the library's evaluator over the same records ----
     searches_agree(server, &records, FILTERS, "private");
     searches_agree(server, &records, &FILTERS[..6], "public");
+
+    // ---- bodies equal the library's and the command line's, byte for byte ----
+    bodies_agree(server, &records, backend);
+    skiptoken_walks_agree(server, &records);
 
     // ---- the request contract's errors ----
     let bad = expect_code(
@@ -1046,6 +1349,7 @@ fn hostile(server: &Server, n: usize) {
         "_select=",
         "_expand=",
         "_pagination=",
+        "_skiptoken=",
         "&",
         "=",
         "%",
