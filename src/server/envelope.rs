@@ -22,8 +22,6 @@ pub struct ApiError {
     pub message: String,
     /// `Details`: which parameter was wrong (1053).
     pub details: Option<String>,
-    /// `SparkQLErrors`, one per error in `_filter` (or `_orderby`).
-    pub errors: Vec<Value>,
 }
 
 impl ApiError {
@@ -34,7 +32,6 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
-            errors: Vec::new(),
         }
     }
 
@@ -104,9 +101,6 @@ impl ApiError {
         d.insert("Message".into(), Value::String(self.message.clone()));
         if let Some(details) = &self.details {
             d.insert("Details".into(), Value::String(details.clone()));
-        }
-        if !self.errors.is_empty() {
-            d.insert("SparkQLErrors".into(), Value::Array(self.errors.clone()));
         }
         json!({ "D": d })
     }

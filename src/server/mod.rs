@@ -2,6 +2,16 @@
 //! of the library. It uses only the library's public API, the way an API team's own server
 //! would.
 //!
+//! Search routes run on the library's request layer ([`spark_filter::request`]; see
+//! [`search`]): the query is checked by `Search::check` with the route's schema and the
+//! caller's `SearchOptions` (with the server's `_skiptoken` [`TokenKey`]: `--token-key`,
+//! `SPARK_FILTER_TOKEN_KEY`, or 32 random bytes per start), compiled with
+//! `Search::sql_scoped` for routes with a condition of their own, run by the [`db`] back
+//! end, and answered with the library's body, so a search answers here exactly what
+//! `spark-filter search` answers over the same records. What only a server knows stays
+//! here: routes, roles per service, requests by Id (404, single-record expansions),
+//! Portal Groups' required `_filter`, attributes never shown, writes.
+//!
 //! The layout follows axum's examples: handlers in [`services`] read like the rows of the
 //! seed pages (extract → check → call → respond); cross-cutting concerns are layers here:
 //! panics → 500 envelope, request log with id/role/status/time, URL and body caps, the
