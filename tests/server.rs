@@ -984,6 +984,33 @@ fn exercise(server: &Server, backend: &str) {
         expanded["D"]["Results"][0]["Settings"].is_object(),
         "{expanded}"
     );
+    // A request by Id is a single record: single-record-only expansions need no _limit=1
+    // there; the role rules are the schema's (Permissions: Private; LoginName: Privileged
+    // Private; LastStatusChangeTimestamp: MLS-level Private).
+    let by_id = expect_ok(
+        server.get(&format!("/v1/accounts/{account}?_expand=Team"), "public"),
+        "Team by Id",
+    );
+    assert_eq!(by_id["D"]["Results"].as_array().unwrap().len(), 1);
+    let body = expect_code(
+        server.get(
+            &format!("/v1/accounts/{account}?_expand=Permissions"),
+            "public",
+        ),
+        400,
+        1053,
+        "Permissions for a Public key",
+    );
+    assert_eq!(body["D"]["Details"], "_expand", "{body}");
+    expect_ok(
+        server.get(
+            &format!(
+                "/v1/accounts/{account}?_expand=Permissions,LastStatusChangeTimestamp,LoginName"
+            ),
+            "private",
+        ),
+        "Private expansions by Id",
+    );
     let team = expect_ok(
         server.get(
             &format!("/v1/accounts{member_filter}&_limit=1&_expand=Team"),
