@@ -31,6 +31,7 @@
 //! assert!(maintain::checked_id(&schema, &serde_json::json!({"Name": "x"})).is_err());
 //! ```
 
+use std::collections::HashMap;
 use std::io::BufRead;
 
 use serde_json::Value;
@@ -209,6 +210,86 @@ pub fn lines<'s>(
         };
         Some(Ok((line_no, record)))
     })
+}
+
+/// The dialect-neutral part of `load`: reads JSONL records (blank lines skipped) and calls
+/// `write(rid, replaces, line, record)` for each, where `rid` is the line number, or, for a
+/// later line with an `Id` seen before, the earlier record's `rid` (then `replaces` is that
+/// `rid`, whose rows the caller removes first). Returns how many distinct records were
+/// written. A line that is not JSON fails with its line number.
+pub fn load_records(
+    input: impl BufRead,
+    mut write: impl FnMut(i64, Option<i64>, &str, &Value) -> Result<(), DbError>,
+) -> Result<usize, DbError> {
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut n = 0;
+    for (i, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Value = serde_json::from_str(&line).map_err(|e| DbError::Record {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        let mut rid = (i + 1) as i64;
+        let mut replaces = None;
+        match record.get("Id").and_then(Value::as_str) {
+            Some(id) => match seen.get(id) {
+                Some(&first) => {
+                    replaces = Some(first);
+                    rid = first;
+                }
+                None => {
+                    seen.insert(id.to_string(), rid);
+                    n += 1;
+                }
+            },
+            None => n += 1,
+        }
+        write(rid, replaces, &line, &record)?;
+    }
+    Ok(n)
+}
+
+/// The dialect-neutral part of `upsert_lines`: reads the storable records of `input` (see
+/// [`lines`]) and hands them to `write_batch` [`BATCH`] at a time; `write_batch` writes one
+/// batch in one transaction and returns, per record, whether it replaced one. Bad lines are
+/// collected in [`Report::rejected`].
+pub fn in_batches(
+    schema: &Schema,
+    input: impl BufRead,
+    mut write_batch: impl FnMut(&[Value]) -> Result<Vec<bool>, DbError>,
+) -> Result<Report, DbError> {
+    let mut report = Report::default();
+    let mut batch: Vec<Value> = Vec::with_capacity(BATCH);
+    let mut flush = |batch: &mut Vec<Value>, report: &mut Report| -> Result<(), DbError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for replaced in write_batch(batch)? {
+            if replaced {
+                report.replaced += 1;
+            } else {
+                report.new += 1;
+            }
+        }
+        batch.clear();
+        Ok(())
+    };
+    for item in lines(schema, input) {
+        match item? {
+            (_, Ok(record)) => {
+                batch.push(record);
+                if batch.len() >= BATCH {
+                    flush(&mut batch, &mut report)?;
+                }
+            }
+            (_, Err(e)) => report.rejected.push(e),
+        }
+    }
+    flush(&mut batch, &mut report)?;
+    Ok(report)
 }
 
 /// The expression that reads a stored record's `Id` in the main table (not aliased), as

@@ -1,6 +1,5 @@
 //! PostgreSQL: connections, loading and querying.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
 use chrono::FixedOffset;
@@ -54,35 +53,13 @@ pub fn load(
         tx.batch_execute(&stmt)?;
     }
     let mut cache = Statements::new();
-    let mut seen: HashMap<String, i64> = HashMap::new();
-    let mut n = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+    let n = maintain::load_records(input, |rid, replaces, line, record| {
+        if let Some(first) = replaces {
+            remove(&mut tx, &mut cache, &layout, first)?;
         }
-        let record: Value = serde_json::from_str(&line).map_err(|e| DbError::Record {
-            line: i + 1,
-            message: e.to_string(),
-        })?;
-        let mut rid = (i + 1) as i64;
-        if let Some(id) = record.get("Id").and_then(Value::as_str) {
-            match seen.get(id) {
-                Some(&first) => {
-                    remove(&mut tx, &mut cache, &layout, first)?;
-                    rid = first;
-                }
-                None => {
-                    seen.insert(id.to_string(), rid);
-                    n += 1;
-                }
-            }
-        } else {
-            n += 1;
-        }
-        let row = row(schema, &layout, rid, &line, &record, zone);
-        write_row(&mut tx, &mut cache, &layout, &row)?;
-    }
+        let row = row(schema, &layout, rid, line, record, zone);
+        write_row(&mut tx, &mut cache, &layout, &row)
+    })?;
     tx.commit()?;
     Ok(n)
 }
@@ -174,44 +151,17 @@ pub fn upsert_lines(
         let mut tx = client.transaction()?;
         verify_layout(&mut tx, schema, &layout)?;
     }
-    let mut report = Report::default();
     let mut cache = Statements::new();
-    let mut batch: Vec<Value> = Vec::with_capacity(maintain::BATCH);
-    let mut flush = |client: &mut _, batch: &mut Vec<Value>, report: &mut Report| {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let done = retrying(client, |tx| {
+    maintain::in_batches(schema, input, |batch| {
+        retrying(client, |tx| {
             let mut done = Vec::with_capacity(batch.len());
-            for record in batch.iter() {
+            for record in batch {
                 let id = record.get("Id").and_then(Value::as_str).unwrap_or_default();
                 done.push(put(tx, &mut cache, schema, &layout, id, record, zone)?.replaced);
             }
             Ok(done)
-        })?;
-        for replaced in done {
-            if replaced {
-                report.replaced += 1;
-            } else {
-                report.new += 1;
-            }
-        }
-        batch.clear();
-        Ok::<(), DbError>(())
-    };
-    for item in maintain::lines(schema, input) {
-        match item? {
-            (_, Ok(record)) => {
-                batch.push(record);
-                if batch.len() >= maintain::BATCH {
-                    flush(client, &mut batch, &mut report)?;
-                }
-            }
-            (_, Err(e)) => report.rejected.push(e),
-        }
-    }
-    flush(client, &mut batch, &mut report)?;
-    Ok(report)
+        })
+    })
 }
 
 /// Checks that the database's layout record for `schema` is this build's: [`DbError::Layout`]

@@ -1,6 +1,5 @@
 //! SQLite: connections, the functions the dialect calls, loading and querying.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
 use serde_json::Value;
@@ -169,38 +168,12 @@ pub fn load(
     for stmt in create_statements(&layout, &Sqlite) {
         tx.execute(&stmt, [])?;
     }
-    let mut seen: HashMap<String, i64> = HashMap::new();
-    let mut n = 0;
-    for (i, line) in input.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+    let n = maintain::load_records(input, |rid, replaces, line, record| {
+        if let Some(first) = replaces {
+            remove(&tx, &layout, first)?;
         }
-        let record: Value = serde_json::from_str(&line).map_err(|e| DbError::Record {
-            line: i + 1,
-            message: e.to_string(),
-        })?;
-        let mut rid = (i + 1) as i64;
-        if let Some(id) = record.get("Id").and_then(Value::as_str) {
-            match seen.get(id) {
-                Some(&first) => {
-                    remove(&tx, &layout, first)?;
-                    rid = first;
-                }
-                None => {
-                    seen.insert(id.to_string(), rid);
-                    n += 1;
-                }
-            }
-        } else {
-            n += 1;
-        }
-        write_row(
-            &tx,
-            &layout,
-            &row(schema, &layout, rid, &line, &record, zone),
-        )?;
-    }
+        write_row(&tx, &layout, &row(schema, &layout, rid, line, record, zone))
+    })?;
     tx.commit()?;
     Ok(n)
 }
@@ -271,43 +244,16 @@ pub fn upsert_lines(
 ) -> Result<Report, DbError> {
     let layout = Layout::of(schema);
     verify_layout(conn, schema, &layout)?;
-    let mut report = Report::default();
-    let mut batch: Vec<Value> = Vec::with_capacity(maintain::BATCH);
-    let flush = |batch: &mut Vec<Value>, report: &mut Report| -> Result<(), DbError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let done = in_transaction(conn, |conn| {
+    maintain::in_batches(schema, input, |batch| {
+        in_transaction(conn, |conn| {
             let mut done = Vec::with_capacity(batch.len());
-            for record in batch.iter() {
+            for record in batch {
                 let id = record.get("Id").and_then(Value::as_str).unwrap_or_default();
                 done.push(put(conn, schema, &layout, id, record, zone)?.replaced);
             }
             Ok(done)
-        })?;
-        for replaced in done {
-            if replaced {
-                report.replaced += 1;
-            } else {
-                report.new += 1;
-            }
-        }
-        batch.clear();
-        Ok(())
-    };
-    for item in maintain::lines(schema, input) {
-        match item? {
-            (_, Ok(record)) => {
-                batch.push(record);
-                if batch.len() >= maintain::BATCH {
-                    flush(&mut batch, &mut report)?;
-                }
-            }
-            (_, Err(e)) => report.rejected.push(e),
-        }
-    }
-    flush(&mut batch, &mut report)?;
-    Ok(report)
+        })
+    })
 }
 
 /// Checks that the database's layout record for `schema` is this build's: [`DbError::Layout`]
