@@ -1,7 +1,7 @@
 //! `spark-filter load`, `upsert`, `delete`, `query` and `sql`: the SQL back ends from the
 //! command line.
 
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -32,14 +32,7 @@ pub struct LoadArgs {
 
 pub fn load(args: LoadArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let schema = builtin::resolve(&args.schema)?;
-    let input: Box<dyn BufRead> = if args.file == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            super::open_file(&args.file)?,
-        ))
-    };
+    let input = super::open_input(&args.file)?;
     let zone = args.zone.unwrap_or_else(utc);
     let n = if args.db.starts_with("sqlite") {
         let mut conn = sql::sqlite::open(&args.db)?;
@@ -90,14 +83,7 @@ pub struct DeleteArgs {
 pub fn upsert(args: UpsertArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let schema = builtin::resolve(&args.schema)?;
     require_loaded_sqlite(&args.db, &args.schema)?;
-    let input: Box<dyn BufRead> = if args.file == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            super::open_file(&args.file)?,
-        ))
-    };
+    let input = super::open_input(&args.file)?;
     let zone = args.zone.unwrap_or_else(utc);
     let report = if args.db.starts_with("sqlite") {
         let conn = sql::sqlite::open(&args.db)?;

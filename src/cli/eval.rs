@@ -1,6 +1,6 @@
 //! `spark-filter eval`: filter JSONL records in memory.
 
-use std::io::{self, BufRead, BufReader, BufWriter};
+use std::io::{self, BufRead, BufWriter};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -27,10 +27,7 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Err(errors) => return Ok(super::report_errors(&errors)),
     };
     let evaluator = Evaluator::new(&plan)?;
-    let input: Box<dyn BufRead> = match args.file.as_deref() {
-        None | Some("-") => Box::new(io::stdin().lock()),
-        Some(path) => Box::new(BufReader::with_capacity(1 << 16, super::open_file(path)?)),
-    };
+    let input = super::open_input(args.file.as_deref().unwrap_or("-"))?;
     let mut out = Output::new(
         &args.output,
         BufWriter::with_capacity(1 << 16, io::stdout().lock()),

@@ -125,6 +125,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 }
 
+/// Opens a line input: standard input for `-`, else the file (named in the error, as
+/// [`open_file`]), buffered.
+pub fn open_input(path: &str) -> io::Result<Box<dyn io::BufRead>> {
+    Ok(if path == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(io::BufReader::with_capacity(1 << 16, open_file(path)?))
+    })
+}
+
 /// Opens an input file, naming it in the error: `cannot open x.jsonl: No such file or
 /// directory`.
 pub fn open_file(path: &str) -> io::Result<File> {

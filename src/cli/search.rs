@@ -1,7 +1,7 @@
 //! `spark-filter search`: one request answered as a server would, over JSONL records in
 //! memory or over a loaded database.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -105,11 +105,7 @@ pub fn run(args: SearchArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
 }
 
 fn read_records(path: &str) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
-    let input: Box<dyn BufRead> = if path == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(BufReader::with_capacity(1 << 16, super::open_file(path)?))
-    };
+    let input = super::open_input(path)?;
     let mut records = Vec::new();
     for (i, line) in input.lines().enumerate() {
         let line = line?;
