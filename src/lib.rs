@@ -33,6 +33,7 @@ mod render;
 pub mod request;
 #[cfg(feature = "sample")]
 pub mod sample;
+pub mod semantics;
 pub mod sql;
 pub mod syntax;
 

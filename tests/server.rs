@@ -1056,7 +1056,7 @@ fn exercise(server: &Server, backend: &str) {
         .unwrap()
         .iter()
         .map(|r| {
-            spark_filter::plan::text::fold_case(r["LastName"].as_str().unwrap_or("")).into_owned()
+            spark_filter::semantics::fold_case(r["LastName"].as_str().unwrap_or("")).into_owned()
         })
         .collect();
     let mut sorted = names.clone();

@@ -19,23 +19,23 @@
 //! assert!(eval.matches(&record));
 //! ```
 
-pub(crate) mod compute;
 pub mod order;
-mod record;
 mod text;
 
 use std::cmp::Ordering;
 
-use chrono::{FixedOffset, NaiveDate, NaiveTime};
-use rust_decimal::prelude::ToPrimitive;
+use chrono::FixedOffset;
 
-pub use record::{FieldValue, Record};
+/// Records as the evaluator reads them; defined in [`crate::semantics`], which every back
+/// end shares.
+pub use crate::semantics::{FieldValue, Record};
 
 use crate::error::{Error, ErrorKind};
 use crate::plan::phone::PhoneQuery;
 use crate::plan::{CmpOp, FieldRef, FieldType, Node, Operand, Plan, Predicate, Scalar, Test};
-use crate::syntax::value;
-use compute::Computed;
+use crate::semantics::compile_regex;
+use crate::semantics::compute::{self, Computed};
+use crate::semantics::key::{Key, key_of, read_key};
 use text::TextMatcher;
 
 /// A compiled plan, ready to test records. Cheap to share between threads.
@@ -65,33 +65,6 @@ struct Check {
     ty: FieldType,
     fold: bool,
     test: TestKind,
-}
-
-/// A non-text value in comparable form.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Key {
-    Int(i64),
-    Num(f64),
-    Bool(bool),
-    Date(NaiveDate),
-    DateTime(chrono::DateTime<chrono::Utc>),
-    Time(NaiveTime),
-}
-
-impl Key {
-    fn compare(&self, other: &Key) -> Option<Ordering> {
-        match (self, other) {
-            (Key::Int(a), Key::Int(b)) => Some(a.cmp(b)),
-            (Key::Int(a), Key::Num(b)) => (*a as f64).partial_cmp(b),
-            (Key::Num(a), Key::Int(b)) => a.partial_cmp(&(*b as f64)),
-            (Key::Num(a), Key::Num(b)) => a.partial_cmp(b),
-            (Key::Bool(a), Key::Bool(b)) => Some(a.cmp(b)),
-            (Key::Date(a), Key::Date(b)) => Some(a.cmp(b)),
-            (Key::DateTime(a), Key::DateTime(b)) => Some(a.cmp(b)),
-            (Key::Time(a), Key::Time(b)) => Some(a.cmp(b)),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -205,26 +178,6 @@ impl Evaluator {
     }
 }
 
-/// Reads a record value as the field's type; `None` when it is not a value of that type.
-pub(crate) fn read_key(v: FieldValue<'_>, ty: FieldType, zone: FixedOffset) -> Option<Key> {
-    match (ty, v) {
-        (FieldType::Integer, FieldValue::Int(i)) => Some(Key::Int(i)),
-        // An integer field holds integers: 2.0 is 2, 2.5 is no value of the field.
-        (FieldType::Integer, FieldValue::Float(f)) => {
-            (f.fract() == 0.0 && f.abs() < 9.2e18).then_some(Key::Int(f as i64))
-        }
-        (FieldType::Decimal, FieldValue::Float(f)) => Some(Key::Num(f)),
-        (FieldType::Decimal, FieldValue::Int(i)) => Some(Key::Num(i as f64)),
-        (FieldType::Boolean, FieldValue::Bool(b)) => Some(Key::Bool(b)),
-        (FieldType::Date, FieldValue::Str(s)) => compute::parse_date(s).map(Key::Date),
-        (FieldType::Datetime, FieldValue::Str(s)) => {
-            compute::parse_datetime(s, zone).map(Key::DateTime)
-        }
-        (FieldType::Time, FieldValue::Str(s)) => compute::parse_time(s).map(Key::Time),
-        _ => None,
-    }
-}
-
 fn key_matches(test: &TestKind, k: &Key) -> bool {
     match test {
         TestKind::Compare(op, want) => match k.compare(want) {
@@ -299,17 +252,13 @@ fn compile_test(t: &Test) -> Result<Check, Error> {
         Predicate::Regex {
             pattern,
             case_insensitive,
-        } => TestKind::Regex(
-            value::build_regex(pattern, *case_insensitive, value::REGEX_SIZE_LIMIT).map_err(
-                |e| {
-                    Error::new(
-                        ErrorKind::InvalidValue,
-                        t.span,
-                        format!("invalid regular expression: {e}"),
-                    )
-                },
-            )?,
-        ),
+        } => TestKind::Regex(compile_regex(pattern, *case_insensitive).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidValue,
+                t.span,
+                format!("invalid regular expression: {e}"),
+            )
+        })?),
         Predicate::AnyWord { patterns } => TestKind::AnyWord(TextMatcher::new(patterns)),
         Predicate::Phone { numbers } => TestKind::Phone(numbers.clone()),
         Predicate::ContainsAll { values } => TestKind::ContainsAll(values.clone()),
@@ -342,20 +291,5 @@ fn single_ascii_exact(p: &Predicate) -> Option<&str> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-/// Non-text scalars in comparable form. Decimals compare as binary floats, as JSON numbers
-/// are read (documented in the README).
-pub(crate) fn key_of(s: &Scalar) -> Key {
-    match s {
-        Scalar::Integer(i) => Key::Int(*i),
-        Scalar::Decimal(d) => Key::Num(d.to_f64().unwrap_or(f64::NAN)),
-        Scalar::Boolean(b) => Key::Bool(*b),
-        Scalar::Date(d) => Key::Date(*d),
-        Scalar::DateTime(t) => Key::DateTime(*t),
-        Scalar::Time(t) => Key::Time(*t),
-        // Text never reaches a key test: the planner makes text tests patterns.
-        Scalar::Text(_) => Key::Num(f64::NAN),
     }
 }

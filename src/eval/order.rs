@@ -22,10 +22,10 @@ use std::cmp::Ordering;
 use chrono::{FixedOffset, NaiveDate, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
-use super::record::{FieldValue, Record};
 use super::{Key, read_key};
-use crate::plan::text::fold_case;
 use crate::plan::{FieldRef, OrderKey};
+use crate::semantics::fold_case;
+use crate::semantics::{FieldValue, Record};
 
 /// One record's value for one sort key, typed as the field's type. Values of one key always
 /// have the same variant, so the derived order is the field's order.

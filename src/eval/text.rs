@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use memchr::memmem::Finder;
 
 use crate::plan::Pattern;
-use crate::plan::text::{fold_case, glob_matches};
+use crate::semantics::{fold_case, glob_matches};
 
 thread_local! {
     static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };

@@ -10,8 +10,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::ir::*;
 use super::phone::{PHONE_FORMS, PhoneQuery};
 use super::schema::{Caller, FieldDef, FieldType, Rule, Schema};
-use super::text::{fold_if, pattern_of};
+use super::text::pattern_of;
 use crate::error::{Error, ErrorKind, Errors};
+use crate::semantics::fold_if;
 use crate::syntax::functions::{Returns, cast_target};
 use crate::syntax::{
     self, Clock, Comparison, DateTime, Expr, ExprKind, Field, Filter, Function, Limits, MatchKind,
@@ -580,7 +581,7 @@ impl<'p> Planner<'p> {
             chrono::LocalResult::Single(t) => t.to_utc(),
             _ => dt.local.and_utc(),
         };
-        crate::plan::text::to_micros(t)
+        crate::semantics::to_micros(t)
     }
 
     /// The first instant of a calendar day in the plan's zone.
@@ -1108,7 +1109,7 @@ impl<'p> Planner<'p> {
                 None => Coerced::Exact(Scalar::DateTime(self.day_start(*d))),
             },
             (T::Time, Value::Time(t)) => {
-                Coerced::Exact(Scalar::Time(crate::plan::text::time_to_micros(*t)))
+                Coerced::Exact(Scalar::Time(crate::semantics::time_to_micros(*t)))
             }
             _ => {
                 self.mismatch(typed, value, vspan);

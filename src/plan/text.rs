@@ -1,43 +1,11 @@
-//! Case folding and wildcard patterns: the one definition every back end shares.
+//! Character values as patterns: the planner's reading of wildcards (`'thomas*'`), folded
+//! as the field's case rule says. Matching them is [`crate::semantics`]'s.
 
 use std::borrow::Cow;
 
-use unicase::UniCase;
-
 use super::ir::Pattern;
+use crate::semantics::{fold_case, glob_matches};
 use crate::syntax::{Piece, Text};
-
-/// Unicode full case folding (per character, as `unicase` compares). The evaluator folds
-/// record values with this, and the SQL back ends store the same folding in shadow columns,
-/// so case-insensitive matches agree everywhere.
-pub fn fold_case(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(UniCase::unicode(s).to_folded_case())
-    }
-}
-
-/// An instant at microsecond precision, the precision every back end compares at
-/// (PostgreSQL's); finer digits are dropped (rounded toward the past).
-pub fn to_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
-}
-
-/// A clock time at microsecond precision.
-pub fn time_to_micros(t: chrono::NaiveTime) -> chrono::NaiveTime {
-    use chrono::Timelike;
-    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
-}
-
-/// Folds when the field is case-insensitive.
-pub fn fold_if(s: &str, case_sensitive: bool) -> String {
-    if case_sensitive {
-        s.to_string()
-    } else {
-        fold_case(s).into_owned()
-    }
-}
 
 /// Folds an owned string in place when the field is case-insensitive (no copy when folding
 /// changes nothing).
@@ -103,31 +71,6 @@ impl Pattern {
     }
 }
 
-/// `parts[0]` anchored at the start, the last part at the end, the middle ones in order,
-/// leftmost first (which is optimal for `*`-only globs).
-pub fn glob_matches(parts: &[String], value: &str) -> bool {
-    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
-        return true;
-    };
-    if parts.len() == 1 {
-        return value == first;
-    }
-    // Strip both anchors first so that they never overlap.
-    let Some(rest) = value.strip_prefix(first.as_str()) else {
-        return false;
-    };
-    let Some(mut rest) = rest.strip_suffix(last.as_str()) else {
-        return false;
-    };
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle.as_str()) {
-            Some(i) => rest = &rest[i + middle.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,12 +103,5 @@ mod tests {
         assert!(g("a*b*c", "aXbYc") && !g("a*b*c", "aXcYb"));
         assert!(!g("ab*ba", "aba"), "anchors may not overlap");
         assert!(g("*a*b", "xxaxxb") && !g("*a*b", "xxbxxa"));
-    }
-
-    #[test]
-    fn folding_is_full_case_folding() {
-        assert_eq!(fold_case("Straße"), "strasse");
-        assert_eq!(fold_case("ÉCOLE"), "école");
-        assert_eq!(fold_case("plain"), "plain");
     }
 }

@@ -10,7 +10,7 @@
 //! - A field inside an array of objects (`Emails[].Address`) lives in a child table
 //!   (`accounts__email`) with `rid` and the value, reached by `EXISTS`.
 //! - Case-insensitive text has a folded shadow column beside it (`name__f`), filled with
-//!   [`crate::plan::text::fold_case`] at load time, so that SQL compares exactly what the
+//!   [`crate::semantics::fold_case`] at load time, so that SQL compares exactly what the
 //!   evaluator compares.
 //! - The accounts `Name` rule has a table of folded words (`accounts__name__words`), and the
 //!   phone rule a table of parsed phone parts (`accounts__phones_number`).

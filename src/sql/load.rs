@@ -13,10 +13,11 @@ use super::dialect::Dialect;
 use super::layout::{Layout, Place};
 use super::maintain;
 use super::{DbError, Param};
-use crate::eval::{FieldValue, Record, read_key};
 use crate::plan::phone::PhoneParts;
-use crate::plan::text::fold_case;
 use crate::plan::{FieldRef, FieldType, Schema};
+use crate::semantics::fold_case;
+use crate::semantics::key::read_key;
+use crate::semantics::{FieldValue, Record};
 
 /// The statements that (re)create the tables and indexes of a layout, the index on the
 /// record `Id`, and the layout record (see [`super::maintain`]). Loading replaces a

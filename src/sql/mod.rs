@@ -37,10 +37,10 @@ pub use dialect::{Dialect, Postgres, Sqlite};
 pub use layout::{Layout, Place, Stored};
 
 use crate::error::{Error, ErrorKind};
-use crate::plan::text::fold_case;
 use crate::plan::{
     CmpOp, FieldRef, FieldType, Node, Operand, OrderKey, Pattern, Plan, Predicate, Scalar, Test,
 };
+use crate::semantics::fold_case;
 use crate::syntax::{Function, Span};
 
 /// Errors of the database back ends. A driver's own error type appears only when its
@@ -176,11 +176,11 @@ pub enum Param {
     Time(NaiveTime),
 }
 
-impl From<crate::eval::Key> for Param {
+impl From<crate::semantics::key::Key> for Param {
     /// The parameter that stores an evaluator value (what the loader writes and what
     /// SQLite's `spark_*` functions return).
-    fn from(k: crate::eval::Key) -> Param {
-        use crate::eval::Key;
+    fn from(k: crate::semantics::key::Key) -> Param {
+        use crate::semantics::key::Key;
         match k {
             Key::Int(i) => Param::Int(i),
             Key::Num(f) => Param::Float(f),

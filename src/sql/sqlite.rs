@@ -15,10 +15,10 @@ use super::layout::Layout;
 use super::load::{Row, create_statements, row};
 use super::maintain::{self, Cell, Report, Upserted};
 use super::{Param, Query};
-use crate::eval::Key;
-use crate::eval::compute::{self, Computed};
 use crate::plan::Schema;
-use crate::syntax::{ArithOp, Function, value};
+use crate::semantics::compute::{self, Computed};
+use crate::semantics::key::Key;
+use crate::syntax::{ArithOp, Function};
 
 /// Opens `sqlite://PATH` or `sqlite::memory:` and prepares the connection.
 pub fn open(url: &str) -> Result<Connection, DbError> {
@@ -44,11 +44,7 @@ pub fn prepare(conn: &Connection) -> Result<(), DbError> {
         let re = ctx.get_or_create_aux(
             0,
             |v| -> Result<regex::Regex, Box<dyn std::error::Error + Send + Sync>> {
-                Ok(value::build_regex(
-                    v.as_str()?,
-                    ci,
-                    value::REGEX_SIZE_LIMIT,
-                )?)
+                Ok(crate::semantics::compile_regex(v.as_str()?, ci)?)
             },
         )?;
         Ok(match ctx.get_raw(1) {

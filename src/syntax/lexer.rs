@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use super::ast::{ArithOp, DateTime, Field, Op, Span, ValueType};
 use crate::error::{Error, ErrorKind};
+use crate::semantics::temporal::{self, Temporal};
 
 /// A keyword (case-insensitive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -421,106 +422,29 @@ fn custom_field_end(src: &str, start: usize) -> Option<usize> {
     Some(name_end + 1)
 }
 
-/// Reads `n` ASCII digits at `at` as a number.
-#[inline]
-fn digits_at(bytes: &[u8], at: usize, n: usize) -> Option<u32> {
-    let mut v = 0u32;
-    for &b in bytes.get(at..at + n)? {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u32::from(b - b'0');
-    }
-    Some(v)
-}
-
-/// A date, time or datetime in its common, valid shapes (`2013-07-26`, `10:22`,
-/// `10:22:15.422`, `2013-07-26T10:22:15-03:00`), with where it ends. Anything else, every
-/// invalid value included, is left to the general path.
+/// A date, time or datetime at `start` (the shared reader of [`crate::semantics`]), with
+/// where it ends, when no letter, digit, '.', ':' or '_' follows (the boundary rule of
+/// `boundary`). Anything else, every invalid value included, is left to the general path,
+/// which explains it.
 #[inline]
 fn temporal_fast(bytes: &[u8], start: usize) -> Option<(Lit<'static>, usize)> {
-    let (lit, end) = if bytes.get(start + 4) == Some(&b'-') {
-        let y = digits_at(bytes, start, 4)?;
-        if bytes.get(start + 7) != Some(&b'-') {
-            return None;
-        }
-        let m = digits_at(bytes, start + 5, 2)?;
-        let d = digits_at(bytes, start + 8, 2)?;
-        let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?;
-        if bytes.get(start + 10) == Some(&b'T') {
-            let (time, end) = time_fast(bytes, start + 11)?;
-            let (offset, end) = zone_fast(bytes, end)?;
-            let local = date.and_time(time);
-            (Lit::DateTime(DateTime { local, offset }), end)
-        } else {
-            (Lit::Date(date), start + 10)
-        }
-    } else {
-        let (time, end) = time_fast(bytes, start)?;
-        (Lit::Time(time), end)
-    };
-    // The boundary rule of `boundary`: no letter, digit, '.', ':' or '_' may follow.
+    let (value, end) = temporal::read_at(bytes, start)?;
     match bytes.get(end) {
         Some(b)
             if b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'_') || !b.is_ascii() =>
         {
             None
         }
-        _ => Some((lit, end)),
+        _ => Some((lit_of(value), end)),
     }
 }
 
-/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction` (1 to 9 digits) at `at`.
-#[inline]
-fn time_fast(bytes: &[u8], at: usize) -> Option<(NaiveTime, usize)> {
-    let h = digits_at(bytes, at, 2)?;
-    if bytes.get(at + 2) != Some(&b':') {
-        return None;
+fn lit_of(value: Temporal) -> Lit<'static> {
+    match value {
+        Temporal::Date(d) => Lit::Date(d),
+        Temporal::Time(t) => Lit::Time(t),
+        Temporal::DateTime(local, offset) => Lit::DateTime(DateTime { local, offset }),
     }
-    let m = digits_at(bytes, at + 3, 2)?;
-    let mut end = at + 5;
-    let mut s = 0;
-    let mut nanos = 0;
-    if bytes.get(end) == Some(&b':') {
-        s = digits_at(bytes, end + 1, 2)?;
-        end += 3;
-        if bytes.get(end) == Some(&b'.') {
-            let from = end + 1;
-            let mut i = from;
-            while i < bytes.len() && bytes[i].is_ascii_digit() && i - from < 10 {
-                i += 1;
-            }
-            let n = i - from;
-            if n == 0 || n > 9 {
-                return None;
-            }
-            nanos = digits_at(bytes, from, n)? * 10u32.pow(9 - n as u32);
-            end = i;
-        }
-    }
-    if s >= 60 {
-        return None;
-    }
-    Some((NaiveTime::from_hms_nano_opt(h, m, s, nanos)?, end))
-}
-
-/// `Z`, `±HH:MM`, `±HHMM` or nothing, at `at`.
-#[inline]
-fn zone_fast(bytes: &[u8], at: usize) -> Option<(Option<FixedOffset>, usize)> {
-    let sign = match bytes.get(at) {
-        Some(b'Z') => return Some((FixedOffset::east_opt(0), at + 1)),
-        Some(b'+') => 1,
-        Some(b'-') => -1,
-        _ => return Some((None, at)),
-    };
-    let h = digits_at(bytes, at + 1, 2)?;
-    let colon = usize::from(bytes.get(at + 3) == Some(&b':'));
-    let m = digits_at(bytes, at + 3 + colon, 2)?;
-    if h > 23 || m > 59 {
-        return None;
-    }
-    let secs = i32::try_from(h * 3600 + m * 60).ok()? * sign;
-    Some((Some(FixedOffset::east_opt(secs)?), at + 5 + colon))
 }
 
 /// The error for a character no token starts with, at `start` in `src`: its length (the
@@ -940,15 +864,6 @@ fn number(input: &str) -> LResult<'_, Lit<'_>> {
     boundary(input, rest, lit)
 }
 
-/// The whole of `s` as a date, time or datetime literal, or `None`: records' temporal
-/// values are read with the same grammar as filters.
-pub(crate) fn temporal(s: &str) -> Option<Lit<'_>> {
-    match number(s) {
-        Ok(("", lit @ (Lit::Date(_) | Lit::Time(_) | Lit::DateTime(_)))) => Some(lit),
-        _ => None,
-    }
-}
-
 /// The type `s` has when written without quotes: a number, date, time, datetime or
 /// boolean that is the whole of `s`. For hints such as "write 100000 without quotes".
 pub(crate) fn unquoted_type(s: &str) -> Option<ValueType> {
@@ -1145,6 +1060,25 @@ fn time(input: &str) -> LResult<'_, NaiveTime> {
                 );
             }
         },
+        None if rest.starts_with('.') => {
+            // The reference's grammar: a fraction follows seconds, never minutes.
+            let len = input.len() - rest.len();
+            return fail(
+                input,
+                len + 1,
+                ErrorKind::Syntax,
+                format!(
+                    "fractional seconds follow the seconds: write {}:00.{}",
+                    &input[..len],
+                    preview(
+                        rest[1..]
+                            .split(|c: char| !c.is_ascii_digit())
+                            .next()
+                            .unwrap_or("")
+                    )
+                ),
+            );
+        }
         None => (rest, 0),
     };
     let (rest, frac) = match rest.strip_prefix('.') {
@@ -1269,6 +1203,57 @@ mod tests {
         );
     }
 
+    /// Records' temporal values are read by `semantics::temporal`, filters' by this lexer:
+    /// for any whole string, both must give the same value or both none.
+    #[test]
+    fn records_and_filters_read_temporal_text_alike() {
+        const SHAPES: [&str; 8] = [
+            "2013-07-26",
+            "10:22",
+            "10:22:15",
+            "10:22:15.123456789012",
+            "2013-07-26T10:22",
+            "2013-07-26T10:22:15.5Z",
+            "2013-07-26T10:22:15-03:00",
+            "2013-07-26T10:22+0530",
+        ];
+        const NOISE: &[u8] = b"0123456789012345678999-:.TZ+ x";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        fn general(s: &str) -> Option<Lit<'_>> {
+            match number(s) {
+                Ok(("", lit @ (Lit::Date(_) | Lit::Time(_) | Lit::DateTime(_)))) => Some(lit),
+                _ => None,
+            }
+        }
+        let (mut agreed, mut valid) = (0, 0);
+        for _ in 0..200_000 {
+            let mut bytes = SHAPES[next(SHAPES.len())].as_bytes().to_vec();
+            for _ in 0..next(3) {
+                let at = next(bytes.len() + 1);
+                match next(3) {
+                    0 if at < bytes.len() => bytes[at] = NOISE[next(NOISE.len())],
+                    1 => bytes.insert(at, NOISE[next(NOISE.len())]),
+                    _ => bytes.truncate(at.max(1)),
+                }
+            }
+            let s = String::from_utf8(bytes).unwrap();
+            let shared = temporal::read(&s).map(lit_of);
+            assert_eq!(shared, general(&s), "{s:?}");
+            agreed += 1;
+            valid += usize::from(shared.is_some());
+        }
+        assert!(
+            valid > agreed / 10,
+            "too few valid strings: {valid} of {agreed}"
+        );
+    }
+
     #[test]
     fn numbers_dates_and_times() {
         assert_eq!(lit("-5"), Lit::Integer(-5));
@@ -1287,6 +1272,11 @@ mod tests {
         assert!(matches!(lit("10:22"), Lit::Time(_)));
         assert!(Lexer::new("2013-02-30").next_token().is_err());
         assert!(Lexer::new("99:99").next_token().is_err());
+        // As in the reference grammar, a fraction follows seconds, never minutes.
+        for s in ["10:22.5", "2013-07-26T10:22.5Z"] {
+            let e = Lexer::new(s).next_token().unwrap_err();
+            assert!(e.message.contains("write 10:22:00.5"), "{s}: {}", e.message);
+        }
         assert!(Lexer::new("12345678901234567890123").next_token().is_err());
     }
 

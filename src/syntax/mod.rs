@@ -21,17 +21,6 @@ pub(crate) use lexer::unquoted_type;
 
 use crate::error::{Error, ErrorKind};
 
-/// Reads a whole string as a date, a clock time or a datetime, with the filter grammar's
-/// rules (`2013-07-26`, `10:22`, `2013-07-26T10:22:15.5-0300`): what records hold.
-pub fn read_temporal(s: &str) -> Option<Value<'static>> {
-    Some(match lexer::temporal(s)? {
-        lexer::Lit::Date(d) => Value::Date(d),
-        lexer::Lit::Time(t) => Value::Time(t),
-        lexer::Lit::DateTime(dt) => Value::DateTime(dt),
-        _ => return None,
-    })
-}
-
 /// Limits on what a filter may contain (SPEC 5). The defaults are the Spark API's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {

@@ -17,13 +17,11 @@ use super::ast::{ArithOp, DateTime, MatchKind, Point, Shape, Span, Value, ValueT
 use super::functions::{Function, cast_target};
 use super::text::{Piece, Text};
 use crate::error::{Error, ErrorKind};
+use crate::semantics::build_regex;
 
 /// Fractional digits kept by decimal arithmetic (SPEC 3).
 pub const DECIMAL_PLACES: u32 = 20;
-/// The largest compiled size of a `regex()` pattern, in the `regex` crate's bytes: the
-/// ceiling of [`Limits::max_regex_size`](super::Limits::max_regex_size) and the size limit
-/// every back end compiles with, so that a pattern the parser accepted always compiles.
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub use crate::semantics::REGEX_SIZE_LIMIT;
 /// Largest offset `days()` and `weekdays()` take (SPEC 4).
 pub const MAX_DAY_OFFSET: i64 = 365_000;
 
@@ -414,19 +412,6 @@ pub(crate) fn pattern_hir(
         .build()
         .parse(pattern)
         .map_err(|e| e.to_string())
-}
-
-/// A `regex()` pattern compiled as the evaluator and SQLite run it, within `size_limit`
-/// compiled bytes.
-pub(crate) fn build_regex(
-    pattern: &str,
-    case_insensitive: bool,
-    size_limit: usize,
-) -> Result<regex::Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern)
-        .case_insensitive(case_insensitive)
-        .size_limit(size_limit)
-        .build()
 }
 
 /// Why a `regex()` pattern would not compile.

@@ -1,18 +1,17 @@
 //! Field-side expressions (`tolower(City)`, `year(CloseDate)`, `Baths Add 1`) computed per
-//! record, and the readers of ISO dates, times and datetimes in records.
+//! record by the evaluator, and per stored value by SQLite's `spark_arith`/`spark_call`.
 //!
 //! The semantics here are the reference for the SQL back ends: integer arithmetic is
 //! checked (overflow makes the value null), division truncates toward zero, `Mod` takes the
 //! dividend's sign; decimals are binary floats; `date()`/`time()` and the date parts of a
 //! datetime are taken in the plan's zone.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{Datelike, FixedOffset, NaiveDateTime, NaiveTime, Timelike};
 
+use super::key::{Key, key_of, read_key};
 use super::record::{FieldValue, Record};
-use super::{Key, read_key};
-use crate::plan::text::{time_to_micros, to_micros};
+use super::text::fold_case;
 use crate::plan::{Operand, Scalar};
-use crate::syntax::Value;
 use crate::syntax::{ArithOp, Function};
 
 /// A computed value.
@@ -38,7 +37,7 @@ pub(crate) fn compute<R: Record + ?Sized>(
                 out = match v {
                     FieldValue::Null => Computed::Null,
                     FieldValue::Str(s) if f.ty.is_textual() && fold && !f.case_sensitive => {
-                        Computed::Text(crate::plan::text::fold_case(s).into_owned())
+                        Computed::Text(fold_case(s).into_owned())
                     }
                     FieldValue::Str(s) if f.ty.is_textual() => Computed::Text(s.to_string()),
                     v => read_key(v, f.ty, zone).map_or(Computed::Null, Computed::Key),
@@ -48,9 +47,9 @@ pub(crate) fn compute<R: Record + ?Sized>(
             out
         }
         Operand::Const { value } => match value {
-            Scalar::Text(s) if fold => Computed::Text(crate::plan::text::fold_case(s).into_owned()),
+            Scalar::Text(s) if fold => Computed::Text(fold_case(s).into_owned()),
             Scalar::Text(s) => Computed::Text(s.clone()),
-            other => Computed::Key(super::key_of(other)),
+            other => Computed::Key(key_of(other)),
         },
         Operand::Negate { arg } => match compute(arg, record, zone, fold) {
             Computed::Key(Key::Int(i)) => i
@@ -258,39 +257,6 @@ fn local(k: Key, zone: FixedOffset) -> Option<NaiveDateTime> {
     match k {
         Key::Date(d) => Some(d.and_time(NaiveTime::MIN)),
         Key::DateTime(t) => Some(t.with_timezone(&zone).naive_local()),
-        _ => None,
-    }
-}
-
-/// A record's date: `YYYY-MM-DD` (a datetime's date part is not a date).
-pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
-    match crate::syntax::read_temporal(s)? {
-        Value::Date(d) => Some(d),
-        _ => None,
-    }
-}
-
-/// A record's datetime: the filter grammar's datetimes (zone `Z`, `+HH:MM`, `+HHMM` or
-/// none, meaning `zone`), RFC 3339, or a date (its first instant in `zone`); at microsecond
-/// precision.
-pub(crate) fn parse_datetime(s: &str, zone: FixedOffset) -> Option<DateTime<Utc>> {
-    let (local, offset) = match crate::syntax::read_temporal(s) {
-        Some(Value::DateTime(dt)) => (dt.local, dt.offset),
-        Some(Value::Date(d)) => (d.and_time(NaiveTime::MIN), None),
-        _ => {
-            return DateTime::parse_from_rfc3339(s)
-                .ok()
-                .map(|t| to_micros(t.to_utc()));
-        }
-    };
-    let t = local.and_local_timezone(offset.unwrap_or(zone)).single()?;
-    Some(to_micros(t.to_utc()))
-}
-
-/// A record's clock time: `HH:MM[:SS[.f]]`, at microsecond precision.
-pub(crate) fn parse_time(s: &str) -> Option<NaiveTime> {
-    match crate::syntax::read_temporal(s)? {
-        Value::Time(t) => Some(time_to_micros(t)),
         _ => None,
     }
 }
