@@ -141,6 +141,48 @@ fn the_system_clock_is_read_once_per_check() {
 }
 
 #[test]
+fn the_planner_folds_with_the_clock_the_tree_was_parsed_with() {
+    // The field side's constant arguments are folded by the planner: against the tree's
+    // clock (the 22nd), not a second one from the plan options (the 3rd).
+    let parsed_at = clock();
+    let other = Clock::Fixed("2026-11-03T12:00:00Z".parse().unwrap());
+    let source = "UserType Eq 'Member' And substring(Name, day(now()), 2) Eq 'ab'";
+    let parse_options = spark_filter::ParseOptions {
+        clock: parsed_at,
+        ..Default::default()
+    };
+    let tree = spark_filter::parse_with(source, &parse_options).unwrap();
+    assert_eq!(tree.clock, parsed_at);
+    let options = PlanOptions {
+        clock: other,
+        ..PlanOptions::new(Caller::new(Role::Private))
+    };
+    let plan = plan::plan(&tree, source, &accounts(), &options).unwrap();
+    assert!(
+        plan.to_string().contains("substring(Name, 22, 2)"),
+        "{plan}"
+    );
+
+    // With the system clock, check reads it once for both sides.
+    let schema = Schema::from_json(
+        r#"{"name":"both","fields":[{"name":"S","type":"character"},{"name":"T","type":"datetime"}]}"#,
+    )
+    .unwrap();
+    let options = PlanOptions::new(Caller::new(Role::Private));
+    for _ in 0..20 {
+        let filter = "substring(S, minute(now()), 2) Eq 'ab' And T Ge now()";
+        let text = plan::check(filter, &schema, &options).unwrap().to_string();
+        let field_side = text
+            .split("substring(S, ")
+            .nth(1)
+            .and_then(|r| r.split(',').next());
+        let value_side = text.split("T Ge ").nth(1).map(|t| &t[14..16]);
+        let minute = field_side.map(|m| format!("{:02}", m.parse::<u32>().unwrap()));
+        assert_eq!(minute.as_deref(), value_side, "{text}");
+    }
+}
+
+#[test]
 fn the_crate_root_offers_the_one_step_check() {
     let schema = accounts();
     let options = PlanOptions {

@@ -38,16 +38,9 @@ pub use crate::error::Errors;
 /// assert_eq!((errors.len(), errors.first().code()), (1, 1040));
 /// ```
 pub fn check(filter: &str, schema: &Schema, options: &PlanOptions) -> Result<Plan, Errors> {
-    // The system clock is read once for both steps: every relative date in the filter, on
+    // The parser reads the system clock at most once and hands its reading on in the tree
+    // (`Filter::clock`), which the planner folds with: every relative date in the filter, on
     // either side of an operator, sees the same instant.
-    let clock = match options.clock {
-        crate::Clock::System => crate::Clock::Fixed(options.clock.now()),
-        fixed => fixed,
-    };
-    let parse = crate::ParseOptions {
-        clock,
-        limits: options.limits.clone(),
-    };
-    let tree = crate::syntax::parse_with(filter, &parse)?;
-    planner::plan_at(&tree, filter, schema, options, clock)
+    let tree = crate::syntax::parse_with(filter, &options.parse_options())?;
+    plan(&tree, filter, schema, options)
 }

@@ -31,8 +31,8 @@ pub enum UnknownFields {
 }
 
 /// How to check a filter: who is asking, the unknown-field policy, the zone, the clock and
-/// the parse limits. One value serves both steps, so the parser and the planner always read
-/// the same clock.
+/// the parse limits. One value serves both steps; the planner folds with the clock reading
+/// the parser made, so the two steps always see the same time.
 ///
 /// There is no `Default`: the caller is always explicit (SPEC 9). [`PlanOptions::new`] takes
 /// it and fills the rest with the Spark defaults (unknown fields are errors, UTC, the system
@@ -56,7 +56,9 @@ pub struct PlanOptions {
     pub unknown_fields: UnknownFields,
     /// The zone of datetimes written without one (default UTC).
     pub zone: FixedOffset,
-    /// The clock that `now()`, `days()` and friends read, on both sides of an operator.
+    /// The clock that `now()`, `days()` and friends read, on both sides of an operator: what
+    /// [`check`](super::check) and [`PlanOptions::parse_options`] parse with (the planner
+    /// then folds with the tree's reading of it, [`Filter::clock`]).
     pub clock: Clock,
     /// The limits on what a filter may contain.
     pub limits: Limits,
@@ -85,27 +87,27 @@ impl PlanOptions {
     }
 }
 
-/// Plans a parsed filter. `source` is the filter text the tree was parsed from; parse it with
-/// [`PlanOptions::parse_options`] so that both steps read the same clock, or use
-/// [`check`](super::check), which does both steps.
+/// Plans a parsed filter. `source` is the filter text the tree was parsed from. Constants
+/// the parser left to the planner (constant arguments on the field side, such as
+/// `day(now())` in `substring(Name, day(now()), 2)`) fold against the tree's own clock,
+/// [`Filter::clock`], never a second one; [`check`](super::check) does both steps with one
+/// options value.
+///
+/// ```
+/// use spark_filter::{parse_with, plan::{self, builtin, Caller, PlanOptions, Role}};
+/// let schema = builtin::builtin("accounts").unwrap();
+/// let options = PlanOptions::new(Caller::new(Role::Private));
+/// let source = "UserType Eq 'Member' And Name Eq 'thomas*'";
+/// let tree = parse_with(source, &options.parse_options()).unwrap();
+/// assert!(plan::plan(&tree, source, &schema, &options).is_ok());
+/// ```
 pub fn plan(
     filter: &Filter<'_>,
     source: &str,
     schema: &Schema,
     options: &PlanOptions,
 ) -> Result<Plan, Errors> {
-    plan_at(filter, source, schema, options, options.clock)
-}
-
-/// [`plan`] with the clock already read (`check` reads the system clock once for both
-/// steps).
-pub(crate) fn plan_at(
-    filter: &Filter<'_>,
-    source: &str,
-    schema: &Schema,
-    options: &PlanOptions,
-    clock: Clock,
-) -> Result<Plan, Errors> {
+    let clock = filter.clock;
     let mut planner = Planner {
         schema,
         options,
@@ -270,7 +272,7 @@ struct Typed {
 struct Planner<'p> {
     schema: &'p Schema,
     options: &'p PlanOptions,
-    /// The clock constants fold against (`options.clock`, or its one reading).
+    /// The clock constants fold against: the tree's ([`Filter::clock`]).
     clock: Clock,
     source: &'p str,
     errors: Vec<Error>,

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::functions::Function;
 use super::text::Text;
+use super::value::Clock;
 
 /// A byte range `start..end` in the filter text.
 ///
@@ -53,10 +54,32 @@ impl Span {
 }
 
 /// A parsed filter. `expr` is `None` for an empty or blank filter, which matches every record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Equality compares the trees, not the clocks.
+///
+/// ```
+/// use spark_filter::{Clock, ParseOptions, parse_with};
+/// let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap();
+/// let options = ParseOptions { clock: Clock::Fixed(now), ..Default::default() };
+/// let f = parse_with("substring(Name, day(now()), 2) Eq 'ab'", &options).unwrap();
+/// // The planner folds the field side's constants (day(now()) is 22) against this clock.
+/// assert_eq!(f.clock, Clock::Fixed(now));
+/// ```
+#[derive(Clone, Debug, Serialize)]
 pub struct Filter<'a> {
     /// The condition tree, absent for an empty filter.
     pub expr: Option<Expr<'a>>,
+    /// The clock the filter's constants were folded against: the parse options' clock, or
+    /// its one reading when that is the system clock and the filter read it. The planner
+    /// folds what is left (constant arguments on the field side) against the same clock, so
+    /// one filter never sees two times.
+    #[serde(skip)]
+    pub clock: Clock,
+}
+
+impl PartialEq for Filter<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.expr == other.expr
+    }
 }
 
 /// A boolean expression node. Equality compares the kind, not the span.

@@ -272,12 +272,18 @@ impl<'a, 'o> Parser<'a, 'o> {
     /// `filter := ε | conjunction`.
     pub fn filter(&mut self) -> PResult<Filter<'a>> {
         if self.peek()?.tok == Tok::Eof {
-            return Ok(Filter { expr: None });
+            return Ok(Filter {
+                expr: None,
+                clock: *self.clock,
+            });
         }
         let expr = self.conjunction(0, None)?;
         let t = self.peek()?;
         match t.tok {
-            Tok::Eof => Ok(Filter { expr: Some(expr) }),
+            Tok::Eof => Ok(Filter {
+                expr: Some(expr),
+                clock: self.pinned.unwrap_or(*self.clock),
+            }),
             Tok::RParen => Err(self.syntax(&t, "unmatched ')'".into())),
             _ => Err(self.quote_in_value(&t).unwrap_or_else(|| {
                 self.syntax(
