@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use spark_filter::eval::Evaluator;
 use spark_filter::plan::{self, Schema, builtin};
 use spark_filter::sql::{self, DbError, Layout, Paging, maintain};
-use support::{PgSchema, Rng, quote, wildcard};
+use support::{PgSchema, Rng, orphan_queries, quote, wildcard};
 
 fn utc() -> chrono::FixedOffset {
     support::zone(0)
@@ -95,20 +95,6 @@ fn record(rng: &mut Rng, pool: &[Value], id: &str) -> Value {
         obj.insert("Emails".into(), Value::Null);
     }
     r
-}
-
-/// Every table of the layout, and the main table's name.
-fn orphan_queries(layout: &Layout) -> Vec<String> {
-    layout
-        .child_tables()
-        .iter()
-        .map(|t| {
-            format!(
-                "SELECT count(*) FROM \"{t}\" WHERE rid NOT IN (SELECT rid FROM \"{}\")",
-                layout.table
-            )
-        })
-        .collect()
 }
 
 /// (Id → (rid, stored record)) of a table.

@@ -383,7 +383,12 @@ fn shown(records: &[Value]) -> Vec<Value> {
 
 /// The library's body for `query` over `records` (in memory), as the CLI prints it.
 fn library_body(records: &[Value], query: &str, role: &str) -> String {
-    let schema = builtin::builtin("accounts").unwrap();
+    service_body("accounts", records, query, role)
+}
+
+/// The library's body for `query` over `records` of a built-in schema (in memory).
+fn service_body(service: &str, records: &[Value], query: &str, role: &str) -> String {
+    let schema = builtin::builtin(service).unwrap();
     match Search::from_query(query, &schema, &search_options(role)) {
         Ok(search) => search.run_in_memory(records).to_json(),
         Err(e) => e.response().to_json(),
@@ -1741,4 +1746,1273 @@ fn postgres_restarted_under_load() {
     let status = server.stop();
     assert!(status.success(), "shutdown: {status}");
     drop(pg);
+}
+
+/// Issue 13's generated writes: a seeded sequence of random writes through HTTP on every
+/// write route of the three services (Accounts `POST /accounts`, `PUT /accounts/<Id>`,
+/// `PUT /my/account`; Portal Groups `POST`/`PUT`/`DELETE /portal/groups/<Id>` and `DELETE
+/// …/users/<Id>`; Portal Accounts `POST`/`PUT /contacts/<Id>/portal`), valid and refused,
+/// on new and existing Ids. The test keeps its own model of every service's records,
+/// updated by what each acknowledged write should do; a refused write must answer its 4xx
+/// envelope and change nothing. Every few steps and at the end: the database holds exactly
+/// the model (every stored document, no orphan child, words or phone row), generated
+/// searches answer what the library's evaluator answers over the model (Ids, counts and
+/// pages; bodies byte for byte), and the records read by Id are the model's.
+mod writes {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::PathBuf;
+
+    use serde_json::{Map, Value, json};
+    use spark_filter::plan::builtin;
+    use spark_filter::sql::Layout;
+
+    use super::support::{self, Rng, quote, wildcard};
+    use super::{
+        FILTERS, GROUPS, Server, enc, expected, first_group, library_body, sample_records,
+        searches_agree, service_body, shown, user_id,
+    };
+
+    /// Steps per back end, and a check after every `CHECK_EVERY` of them (and at the end).
+    const STEPS: usize = 120;
+    const CHECK_EVERY: usize = 10;
+
+    /// A server's database read directly: stored documents and the orphan check.
+    enum Store {
+        Sqlite(rusqlite::Connection),
+        Postgres(support::PgSchema),
+    }
+
+    impl Store {
+        fn texts(&mut self, sql: &str) -> Vec<String> {
+            match self {
+                Store::Sqlite(conn) => {
+                    let mut stmt = conn.prepare(sql).expect(sql);
+                    stmt.query_map([], |r| r.get::<_, String>(0))
+                        .expect(sql)
+                        .collect::<Result<_, _>>()
+                        .expect(sql)
+                }
+                Store::Postgres(pg) => pg
+                    .client
+                    .query(sql, &[])
+                    .expect(sql)
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect(),
+            }
+        }
+
+        fn count(&mut self, sql: &str) -> i64 {
+            match self {
+                Store::Sqlite(conn) => conn.query_row(sql, [], |r| r.get(0)).expect(sql),
+                Store::Postgres(pg) => pg.client.query_one(sql, &[]).expect(sql).get(0),
+            }
+        }
+
+        /// A service's stored records by `key` (a top-level attribute), after checking that
+        /// none of its search tables has an orphan row.
+        fn stored(&mut self, service: &str, key: &str) -> BTreeMap<String, Value> {
+            let layout = Layout::of(&builtin::builtin(service).unwrap());
+            for q in support::orphan_queries(&layout) {
+                assert_eq!(self.count(&q), 0, "{service}: orphan rows: {q}");
+            }
+            let mut out = BTreeMap::new();
+            for doc in self.texts(&format!("SELECT doc FROM \"{}\"", layout.table)) {
+                let v: Value = serde_json::from_str(&doc).expect("stored JSON");
+                let k = v[key].as_str().expect("a stored key").to_string();
+                assert!(out.insert(k, v).is_none(), "{service}: {key} stored twice");
+            }
+            out
+        }
+    }
+
+    /// What the acknowledged writes should have made of the services: the test's own
+    /// records (accounts and groups in the server's record order, which a replaced record
+    /// keeps and a new one ends).
+    struct Model {
+        accounts: Vec<Value>,
+        groups: Vec<Value>,
+        /// Portal accounts by contact Id.
+        portals: BTreeMap<String, Value>,
+    }
+
+    impl Model {
+        fn account(&mut self, id: &str) -> Option<&mut Value> {
+            self.accounts.iter_mut().find(|r| r["Id"] == id)
+        }
+
+        fn group(&mut self, id: &str) -> Option<&mut Value> {
+            self.groups.iter_mut().find(|r| r["Id"] == id)
+        }
+
+        /// A Users entry for a contact with a portal account, as the server writes it.
+        fn member(&self, contact: &str) -> Value {
+            let portal = &self.portals[contact];
+            json!({
+                "Id": contact,
+                "ResourceUri": format!("/v1/contacts/{contact}"),
+                "UserType": "Contact",
+                "Name": Value::Null,
+                "Enabled": portal.get("Enabled").cloned().unwrap_or(Value::Bool(true)),
+                "LastLogin": portal.get("LastLogin").cloned().unwrap_or(Value::Null),
+                "Office": Value::Null, "OfficeId": Value::Null,
+                "Company": Value::Null, "CompanyId": Value::Null,
+            })
+        }
+    }
+
+    /// What the steps since the last check touched (read back at the check).
+    #[derive(Default)]
+    struct Recent {
+        accounts: BTreeSet<String>,
+        groups: BTreeSet<String>,
+        group_names: BTreeSet<String>,
+        contacts: BTreeSet<String>,
+    }
+
+    /// Per write route: (acknowledged, refused).
+    type Tally = BTreeMap<&'static str, [usize; 2]>;
+
+    /// The generator's state: the model, what it touched, the Ids it made up.
+    struct Gen<'a> {
+        server: &'a Server,
+        rng: Rng,
+        model: Model,
+        recent: Recent,
+        tally: Tally,
+        /// Deleted groups (their Ids must stay 404).
+        deleted: Vec<String>,
+        offices: Vec<String>,
+        /// Contacts made up for new portal accounts, and for contacts that have none.
+        next_contact: u64,
+    }
+
+    const FIRST: &[&str] = &[
+        "Ann", "Bo", "Émile", "Dee", "thomas", "Zoë", "Li", "Mary Jo",
+    ];
+    const LAST: &[&str] = &[
+        "Lee",
+        "O'Neil",
+        "Zola-Straße",
+        "Smith",
+        "Star*Gazer",
+        "Thomas",
+        "Ng",
+        "van der Berg",
+    ];
+    const EMAILS: &[&str] = &[
+        "ann@example.com",
+        "BO@Example.com",
+        "x%_y@example.net",
+        "dee.o'neil@mail.example",
+    ];
+    const PHONES: &[&str] = &[
+        "701-555-1212",
+        "+1 (701) 555-0100",
+        "555-0100",
+        "218-555-7788",
+    ];
+    const TAGS: &[&str] = &["Agent", "agent", "Broker", "O'Hara", "Relocation"];
+    const LANGUAGES: &[&str] = &["en", "es", "de", "fr"];
+    const CITIES: &[&str] = &["Fargo", "Moorhead", "Bismarck", "Saint Paul"];
+    const GROUP_TAGS: &[&str] = &["Sellers", "Buyers", "Favorites", "Relocation", "VIP"];
+    const LOCALES: &[&str] = &["en", "es", "fr", "de"];
+    const BAD_BODIES: &[&str] = &["{\"D\":", "[1]", "{\"D\":[]}", "", "null", "{\"X\":{}}"];
+    /// Roles that may not write Accounts (`POST`/`PUT /accounts`) or Portal Groups.
+    const NOT_ADMIN: &[&str] = &["idx", "public", "vow", "portal"];
+
+    fn name_of(d: &Map<String, Value>) -> String {
+        let part = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        format!("{} {}", part("FirstName"), part("LastName"))
+            .trim()
+            .to_string()
+    }
+
+    /// `Number` of each phone from its parts when it has none (as the server fills it).
+    fn fill_numbers(record: &mut Map<String, Value>) {
+        if let Some(Value::Array(phones)) = record.get_mut("Phones") {
+            for phone in phones.iter_mut().filter_map(Value::as_object_mut) {
+                if phone.get("Number").is_none_or(Value::is_null) {
+                    let number: Vec<String> = ["AreaCode", "Prefix", "LineNumber"]
+                        .iter()
+                        .filter_map(|k| phone.get(*k).and_then(Value::as_str))
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    phone.insert("Number".into(), json!(number.join("-")));
+                }
+            }
+        }
+    }
+
+    impl Gen<'_> {
+        /// Sends one write. `refused`: the 4xx status it must answer (with its envelope,
+        /// which `Server::call` checks); `None`: it must be acknowledged (200), and its
+        /// `Results` are returned.
+        #[track_caller]
+        fn send(
+            &mut self,
+            what: &'static str,
+            method: &str,
+            path: &str,
+            role: &str,
+            body: &str,
+            refused: Option<u16>,
+        ) -> Option<Vec<Value>> {
+            let sent = (method != "DELETE").then_some(body);
+            let (status, answer) = self.server.call(method, path, Some(role), sent, &[]);
+            let tally = self.tally.entry(what).or_default();
+            let context = format!("{what}: {method} {path} as {role} with {body:?}");
+            match refused {
+                None => {
+                    assert_eq!(status, 200, "{context}: {answer}");
+                    tally[0] += 1;
+                    Some(answer["D"]["Results"].as_array().unwrap().clone())
+                }
+                Some(want) => {
+                    assert_eq!(status, want, "{context}: {answer}");
+                    assert!((400..500).contains(&status), "{context}");
+                    tally[1] += 1;
+                    None
+                }
+            }
+        }
+
+        fn pick(&mut self, items: &[&'static str]) -> &'static str {
+            *self.rng.pick(items)
+        }
+
+        fn new_contact(&mut self, prefix: &str) -> String {
+            self.next_contact += 1;
+            format!("{prefix}{:018}", self.next_contact)
+        }
+
+        /// A contact with a portal account (often one touched lately).
+        fn portal_contact(&mut self) -> String {
+            let recent: Vec<&String> = self
+                .recent
+                .contacts
+                .iter()
+                .filter(|c| self.model.portals.contains_key(*c))
+                .collect();
+            if !recent.is_empty() && self.rng.chance(40) {
+                return recent[self.rng.below(recent.len())].clone();
+            }
+            let n = self.rng.below(self.model.portals.len());
+            self.model.portals.keys().nth(n).unwrap().clone()
+        }
+
+        /// An existing account's Id (often one touched lately).
+        fn account_id(&mut self) -> String {
+            let recent: Vec<&String> = self.recent.accounts.iter().collect();
+            if !recent.is_empty() && self.rng.chance(40) {
+                return recent[self.rng.below(recent.len())].clone();
+            }
+            let n = self.rng.below(self.model.accounts.len());
+            self.model.accounts[n]["Id"].as_str().unwrap().to_string()
+        }
+
+        /// A group Id and whether the group exists (now and then a deleted or unknown one).
+        fn group_id(&mut self) -> (String, bool) {
+            if self.rng.chance(12) {
+                if !self.deleted.is_empty() && self.rng.chance(60) {
+                    let n = self.rng.below(self.deleted.len());
+                    return (self.deleted[n].clone(), false);
+                }
+                return (self.new_contact("20990505"), false);
+            }
+            let recent: Vec<&String> = self
+                .recent
+                .groups
+                .iter()
+                .filter(|g| !self.deleted.contains(g))
+                .collect();
+            if !recent.is_empty() && self.rng.chance(40) {
+                return (recent[self.rng.below(recent.len())].clone(), true);
+            }
+            let n = self.rng.below(self.model.groups.len());
+            let id = self.model.groups[n]["Id"].as_str().unwrap().to_string();
+            (id, true)
+        }
+
+        /// Random writable account fields, every one of the type the server accepts.
+        fn account_fields(&mut self) -> Map<String, Value> {
+            let mut d = Map::new();
+            let rng = &mut self.rng;
+            if rng.chance(60) {
+                d.insert("FirstName".into(), json!(rng.pick(FIRST)));
+            }
+            if rng.chance(60) {
+                d.insert("LastName".into(), json!(rng.pick(LAST)));
+            }
+            if rng.chance(30) {
+                let name = format!("{} {} Group", rng.pick(FIRST), rng.pick(LAST));
+                d.insert("Name".into(), json!(name));
+            }
+            if rng.chance(15) {
+                let middle = if rng.chance(50) {
+                    json!("Q")
+                } else {
+                    Value::Null
+                };
+                d.insert("MiddleName".into(), middle);
+            }
+            if rng.chance(40) {
+                let emails: Vec<Value> = (0..rng.below(3))
+                    .map(|_| json!({"Address": rng.pick(EMAILS), "Type": "Work"}))
+                    .collect();
+                d.insert("Emails".into(), Value::Array(emails));
+            }
+            if rng.chance(40) {
+                let phones: Vec<Value> = (0..rng.below(4))
+                    .map(|_| {
+                        if rng.chance(50) {
+                            json!({"Number": rng.pick(PHONES), "Type": "Office"})
+                        } else {
+                            let mut p = json!({
+                                "AreaCode": rng.pick(&["701", "218"]),
+                                "Prefix": "555",
+                                "LineNumber": format!("{:04}", rng.below(10_000)),
+                                "Type": "Mobile",
+                            });
+                            if rng.chance(30) {
+                                p["Number"] = Value::Null;
+                            }
+                            p
+                        }
+                    })
+                    .collect();
+                d.insert("Phones".into(), Value::Array(phones));
+            }
+            if rng.chance(30) {
+                let tags: Vec<&str> = (0..rng.below(4)).map(|_| *rng.pick(TAGS)).collect();
+                d.insert("Tags".into(), json!(tags));
+            }
+            if rng.chance(25) {
+                let langs: Vec<&str> = (0..rng.below(3)).map(|_| *rng.pick(LANGUAGES)).collect();
+                d.insert("LanguagesSpoken".into(), json!(langs));
+            }
+            if rng.chance(15) {
+                let nrds = if rng.chance(80) {
+                    json!(rng.range(100_000_000, 999_999_999))
+                } else {
+                    Value::Null
+                };
+                d.insert("NrdsId".into(), nrds);
+            }
+            if rng.chance(15) {
+                d.insert("ShortId".into(), json!(format!("G{}", rng.below(1000))));
+            }
+            if rng.chance(10) {
+                let office = rng.pick(&self.offices).clone();
+                d.insert("OfficeId".into(), json!(office));
+            }
+            if rng.chance(15) {
+                let address = json!([{"Address": "1 Main St", "City": rng.pick(CITIES),
+                    "PostalCode": format!("58{:03}", rng.below(1000)), "Type": "Work"}]);
+                d.insert("Addresses".into(), address);
+            }
+            if rng.chance(10) {
+                d.insert(
+                    "LicenseNumber".into(),
+                    json!(format!("L-{}", rng.below(99))),
+                );
+                d.insert(
+                    "Websites".into(),
+                    json!([{"Uri": "https://agent.example", "Type": "Work"}]),
+                );
+            }
+            d
+        }
+
+        /// A field the accounts routes refuse (name, value).
+        fn account_fault(&mut self) -> (&'static str, Value) {
+            match self.rng.below(7) {
+                0 => ("Password", json!("secret")),
+                1 => ("Tags", json!([1])),
+                2 => ("Phones", json!("701-555-1212")),
+                3 => ("NrdsId", json!(1.5)),
+                4 => ("Emails", json!(["ann@example.com"])),
+                5 => ("FirstName", json!(5)),
+                _ => ("Settings", json!({"Visible": false})),
+            }
+        }
+
+        fn account_post(&mut self) {
+            let mut d = self.account_fields();
+            let user_type = self.pick(&["Member", "Member", "Office", "Mls"]);
+            d.insert("UserType".into(), json!(user_type));
+            if self.rng.chance(30) {
+                let level = self.pick(&["Member", "Office", "Company", "Mls", "Association"]);
+                d.insert("UserLevel".into(), json!(level));
+            }
+            if !d.contains_key("Name") && name_of(&d).is_empty() {
+                d.insert("LastName".into(), json!(self.pick(LAST)));
+            }
+            let mut role = "private";
+            let mut refused = None;
+            let mut body = json!({ "D": d }).to_string();
+            match self.rng.below(10) {
+                0 => {
+                    role = self.pick(NOT_ADMIN);
+                    refused = Some(403);
+                }
+                1 => {
+                    refused = Some(400);
+                    match self.rng.below(6) {
+                        0 => drop(d.remove("UserType")),
+                        1 => drop(d.insert("UserType".into(), json!("Company"))),
+                        2 => drop(d.insert("UserLevel".into(), json!("Broker"))),
+                        3 => {
+                            for k in ["Name", "FirstName", "LastName"] {
+                                d.remove(k);
+                            }
+                        }
+                        _ => {
+                            let (k, v) = self.account_fault();
+                            d.insert(k.into(), v);
+                        }
+                    }
+                    body = json!({ "D": d }).to_string();
+                }
+                2 => {
+                    refused = Some(400);
+                    body = self.pick(BAD_BODIES).to_string();
+                }
+                _ => {}
+            }
+            let Some(results) = self.send(
+                "POST /accounts",
+                "POST",
+                "/v1/accounts",
+                role,
+                &body,
+                refused,
+            ) else {
+                return;
+            };
+            assert_eq!(results.len(), 1, "{results:?}");
+            let id = results[0]["Id"].as_str().expect("a new Id").to_string();
+            assert!(
+                id.len() == 26 && id.bytes().all(|b| b.is_ascii_digit()),
+                "a new Id: {id}"
+            );
+            assert!(self.model.account(&id).is_none(), "a new Id is new: {id}");
+            let mut want = d;
+            let user_type = want.remove("UserType").unwrap();
+            let level = want.remove("UserLevel").unwrap_or(user_type.clone());
+            if !want.contains_key("Name") {
+                want.insert("Name".into(), json!(name_of(&want)));
+            }
+            want.insert("Id".into(), json!(id));
+            want.insert("ResourceUri".into(), json!(format!("/v1/accounts/{id}")));
+            want.insert("UserType".into(), user_type);
+            want.insert("UserLevel".into(), level);
+            want.insert(
+                "Settings".into(),
+                json!({"Active": true, "Enabled": true, "Visible": true}),
+            );
+            fill_numbers(&mut want);
+            let want = Value::Object(want);
+            assert_eq!(results[0], want, "POST /accounts: the written record");
+            self.model.accounts.push(want);
+            self.recent.accounts.insert(id);
+        }
+
+        fn account_put(&mut self) {
+            let (id, exists) = if self.rng.chance(10) {
+                (self.new_contact("20990606"), false)
+            } else {
+                (self.account_id(), true)
+            };
+            let mut d = self.account_fields();
+            let mut role = "private";
+            let mut body = json!({ "D": d }).to_string();
+            let mut refused = (!exists).then_some(404);
+            match self.rng.below(10) {
+                0 => {
+                    role = self.pick(NOT_ADMIN);
+                    refused = Some(403);
+                }
+                1 => {
+                    let (k, v) = match self.rng.below(3) {
+                        0 => ("UserType", json!("Office")),
+                        1 => ("Id", json!("20990101000000000000000000")),
+                        _ => self.account_fault(),
+                    };
+                    d.insert(k.into(), v);
+                    body = json!({ "D": d }).to_string();
+                    refused = Some(400);
+                }
+                2 => {
+                    body = self.pick(BAD_BODIES).to_string();
+                    refused = Some(400);
+                }
+                _ => {}
+            }
+            let path = format!("/v1/accounts/{id}");
+            let Some(results) = self.send("PUT /accounts/<Id>", "PUT", &path, role, &body, refused)
+            else {
+                return;
+            };
+            let record = self.model.account(&id).unwrap();
+            let map = record.as_object_mut().unwrap();
+            for (k, v) in d {
+                map.insert(k, v);
+            }
+            fill_numbers(map);
+            let want = shown(std::slice::from_ref(record)).remove(0);
+            assert_eq!(
+                results,
+                vec![want],
+                "PUT /accounts/{id}: the written record"
+            );
+            self.recent.accounts.insert(id);
+        }
+
+        fn my_account_put(&mut self) {
+            let role = self.pick(&["vow", "vow", "vow", "portal", "private", "idx", "public"]);
+            let flag = self.rng.chance(50);
+            let mut body = json!({"D": {"GetEmailUpdates": flag}}).to_string();
+            let mine = user_id(role);
+            let mut refused = if !matches!(role, "vow" | "portal") {
+                Some(403)
+            } else if self.model.account(&mine).is_none() {
+                Some(404)
+            } else {
+                None
+            };
+            if refused != Some(403) && self.rng.chance(20) {
+                body = self
+                    .pick(&[
+                        "{\"D\":{\"GetEmailUpdates\":\"yes\"}}",
+                        "{\"D\":{\"GetEmailUpdates\":true,\"Name\":\"X\"}}",
+                        "{\"D\":{}}",
+                        "{\"D\":",
+                    ])
+                    .to_string();
+                refused = Some(400);
+            }
+            let Some(results) = self.send(
+                "PUT /my/account",
+                "PUT",
+                "/v1/my/account",
+                role,
+                &body,
+                refused,
+            ) else {
+                return;
+            };
+            let record = self.model.account(&mine).unwrap();
+            record["GetEmailUpdates"] = json!(flag);
+            assert_eq!(results, vec![record.clone()], "PUT /my/account");
+            self.recent.accounts.insert(mine);
+        }
+
+        /// 0 to `most` Users entries of contacts with portal accounts (repeats allowed).
+        fn users(&mut self, most: usize) -> Vec<String> {
+            (0..self.rng.below(most + 1))
+                .map(|_| self.portal_contact())
+                .collect()
+        }
+
+        fn users_body(users: &[String]) -> Value {
+            Value::Array(users.iter().map(|u| json!({ "Id": u })).collect())
+        }
+
+        /// A fault in a group write's Users (refused with 400 before the group is read).
+        fn users_fault(&mut self, users: &mut Vec<Value>) {
+            let at = self.rng.below(users.len() + 1);
+            let bad = match self.rng.below(3) {
+                0 => json!({"Id": self.new_contact("20990404")}),
+                1 => json!({"Name": "No Id"}),
+                _ => json!("20110208153013627145000000"),
+            };
+            users.insert(at, bad);
+        }
+
+        fn group_post(&mut self) {
+            let (id, exists) = self.group_id();
+            let mut users = self.users(3);
+            if users.is_empty() {
+                users.push(self.portal_contact());
+            }
+            let mut role = "private";
+            let mut d = json!({ "Users": Self::users_body(&users) });
+            let mut refused = (!exists).then_some(404);
+            match self.rng.below(12) {
+                0 => {
+                    role = self.pick(NOT_ADMIN);
+                    refused = Some(403);
+                }
+                1 => {
+                    d = json!({"Users": []});
+                    refused = Some(400);
+                }
+                2 => {
+                    let list = d["Users"].as_array_mut().unwrap();
+                    self.users_fault(list);
+                    refused = Some(400);
+                }
+                3 => {
+                    d["Tags"] = json!(["Sellers"]);
+                    refused = Some(400);
+                }
+                4 => {
+                    d["Users"] = json!("all");
+                    refused = Some(400);
+                }
+                _ => {}
+            }
+            let mut body = json!({ "D": d }).to_string();
+            if role == "private" && self.rng.chance(5) {
+                body = self.pick(BAD_BODIES).to_string();
+                refused = Some(400);
+            }
+            let path = format!("/v1/portal/groups/{id}");
+            let Some(results) = self.send(
+                "POST /portal/groups/<Id>",
+                "POST",
+                &path,
+                role,
+                &body,
+                refused,
+            ) else {
+                return;
+            };
+            assert!(results.is_empty(), "{results:?}");
+            let entries: Vec<Value> = users.iter().map(|u| self.model.member(u)).collect();
+            let group = self.model.group(&id).unwrap().as_object_mut().unwrap();
+            let list = group.entry("Users").or_insert_with(|| json!([]));
+            if !list.is_array() {
+                *list = json!([]);
+            }
+            let list = list.as_array_mut().unwrap();
+            for e in entries {
+                if !list.iter().any(|x| x.get("Id") == e.get("Id")) {
+                    list.push(e);
+                }
+            }
+            self.touch_group(&id);
+            self.recent.contacts.extend(users);
+        }
+
+        fn touch_group(&mut self, id: &str) {
+            if let Some(g) = self.model.group(id) {
+                let name = g["Name"].as_str().unwrap_or("").to_string();
+                self.recent.group_names.insert(name);
+            }
+            self.recent.groups.insert(id.to_string());
+        }
+
+        fn group_put(&mut self) {
+            let (id, exists) = self.group_id();
+            let users = self.rng.chance(60).then(|| self.users(4));
+            let tags: Option<Vec<&str>> = (users.is_none() || self.rng.chance(50)).then(|| {
+                (0..self.rng.below(4))
+                    .map(|_| *self.rng.pick(GROUP_TAGS))
+                    .collect()
+            });
+            let mut d = Map::new();
+            if let Some(u) = &users {
+                d.insert("Users".into(), Self::users_body(u));
+            }
+            if let Some(t) = &tags {
+                d.insert("Tags".into(), json!(t));
+            }
+            let mut role = "private";
+            let mut refused = (!exists).then_some(404);
+            match self.rng.below(12) {
+                0 => {
+                    role = self.pick(NOT_ADMIN);
+                    refused = Some(403);
+                }
+                1 => {
+                    d.clear();
+                    refused = Some(400);
+                }
+                2 => {
+                    let bad = self
+                        .rng
+                        .pick(&[json!([1]), Value::Null, json!("VIP")])
+                        .clone();
+                    d.insert("Tags".into(), bad);
+                    refused = Some(400);
+                }
+                3 => {
+                    let mut list = Self::users_body(&users.clone().unwrap_or_default())
+                        .as_array()
+                        .unwrap()
+                        .clone();
+                    self.users_fault(&mut list);
+                    d.insert("Users".into(), Value::Array(list));
+                    refused = Some(400);
+                }
+                4 => {
+                    d.insert("Name".into(), json!("Renamed Group"));
+                    refused = Some(400);
+                }
+                _ => {}
+            }
+            let body = json!({ "D": d }).to_string();
+            let path = format!("/v1/portal/groups/{id}");
+            let Some(results) = self.send(
+                "PUT /portal/groups/<Id>",
+                "PUT",
+                &path,
+                role,
+                &body,
+                refused,
+            ) else {
+                return;
+            };
+            assert!(results.is_empty(), "{results:?}");
+            let entries: Option<Vec<Value>> = users
+                .as_ref()
+                .map(|u| u.iter().map(|c| self.model.member(c)).collect());
+            let group = self.model.group(&id).unwrap();
+            if let Some(entries) = entries {
+                group["Users"] = Value::Array(entries);
+            }
+            if let Some(tags) = tags {
+                group["Tags"] = json!(tags);
+            }
+            self.touch_group(&id);
+            self.recent.contacts.extend(users.unwrap_or_default());
+        }
+
+        fn group_delete(&mut self) {
+            let (id, exists) = self.group_id();
+            let mut role = "private";
+            let mut refused = (!exists).then_some(404);
+            if self.rng.chance(10) {
+                role = self.pick(NOT_ADMIN);
+                refused = Some(403);
+            }
+            let path = format!("/v1/portal/groups/{id}");
+            if refused.is_none() {
+                self.touch_group(&id);
+            }
+            let Some(results) = self.send(
+                "DELETE /portal/groups/<Id>",
+                "DELETE",
+                &path,
+                role,
+                "",
+                refused,
+            ) else {
+                return;
+            };
+            assert!(results.is_empty(), "{results:?}");
+            self.model.groups.retain(|g| g["Id"] != id.as_str());
+            self.deleted.push(id);
+        }
+
+        fn member_delete(&mut self) {
+            let (id, exists) = self.group_id();
+            let members: Vec<String> = match self.model.group(&id) {
+                Some(g) => g["Users"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|u| u["Id"].as_str().map(str::to_string))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let (user, member) = if !members.is_empty() && self.rng.chance(80) {
+                (self.rng.pick(&members).clone(), true)
+            } else {
+                (self.portal_contact(), false)
+            };
+            let member = member || members.contains(&user);
+            let mut role = "private";
+            let mut refused = (!(exists && member)).then_some(404);
+            if self.rng.chance(10) {
+                role = self.pick(NOT_ADMIN);
+                refused = Some(403);
+            }
+            let path = format!("/v1/portal/groups/{id}/users/{user}");
+            let Some(results) = self.send(
+                "DELETE /portal/groups/<Id>/users/<Id>",
+                "DELETE",
+                &path,
+                role,
+                "",
+                refused,
+            ) else {
+                return;
+            };
+            assert!(results.is_empty(), "{results:?}");
+            let group = self.model.group(&id).unwrap();
+            group["Users"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|u| u["Id"] != user.as_str());
+            self.touch_group(&id);
+            self.recent.contacts.insert(user);
+        }
+
+        /// Portal account settings, valid or (`bad`) refused.
+        fn portal_body(&mut self, bad: bool) -> (Map<String, Value>, String) {
+            let mut d = Map::new();
+            if self.rng.chance(60) {
+                d.insert("Settings".into(), json!({"Enabled": self.rng.chance(50)}));
+            }
+            if self.rng.chance(50) {
+                d.insert("Locale".into(), json!({"Language": self.pick(LOCALES)}));
+            }
+            if bad {
+                let (k, v) = match self.rng.below(6) {
+                    0 => ("Settings", json!({"Enabled": 1})),
+                    1 => ("Settings", json!("on")),
+                    2 => ("Settings", json!({"Enabled": true, "Visible": true})),
+                    3 => ("Locale", json!({"Language": "es", "Region": "MX"})),
+                    4 => ("Locale", json!({"Language": 5})),
+                    _ => ("Identity", json!({"Connected": true})),
+                };
+                d.insert(k.into(), v);
+            }
+            let body = json!({ "D": d }).to_string();
+            (d, body)
+        }
+
+        /// A portal account after a valid settings body.
+        fn apply_settings(record: &mut Value, d: &Map<String, Value>) {
+            if let Some(enabled) = d.get("Settings").and_then(|s| s.get("Enabled")) {
+                record["Enabled"] = enabled.clone();
+            }
+            if let Some(locale) = d.get("Locale") {
+                record["Locale"] = locale.clone();
+            }
+        }
+
+        fn portal_post(&mut self) {
+            let (contact, exists) = if self.rng.chance(30) {
+                (self.portal_contact(), true)
+            } else {
+                (self.new_contact("20990202"), false)
+            };
+            let bad = self.rng.chance(15);
+            let (d, mut body) = self.portal_body(bad);
+            let mut role = self.pick(&["idx", "private", "private"]);
+            let mut refused = if bad {
+                Some(400)
+            } else {
+                exists.then_some(409)
+            };
+            if self.rng.chance(10) {
+                role = self.pick(&["vow", "portal", "public"]);
+                refused = Some(403);
+            } else if self.rng.chance(5) {
+                body = self.pick(BAD_BODIES).to_string();
+                refused = Some(400);
+            }
+            let path = format!("/v1/contacts/{contact}/portal");
+            let Some(results) = self.send(
+                "POST /contacts/<Id>/portal",
+                "POST",
+                &path,
+                role,
+                &body,
+                refused,
+            ) else {
+                return;
+            };
+            assert_eq!(results.len(), 1, "{results:?}");
+            let id = results[0]["Id"].as_str().expect("a new Id");
+            let mut want = json!({
+                "ResourceUri": path,
+                "Id": id,
+                "OwnerId": user_id(role),
+                "LastActive": Value::Null,
+                "LastLogin": Value::Null,
+                "Locale": {"Language": "en"},
+                "Identity": {"Connected": false, "Email": ""},
+                "Enabled": true,
+            });
+            Self::apply_settings(&mut want, &d);
+            assert_eq!(results[0], want, "POST {path}: the written record");
+            self.model.portals.insert(contact.clone(), want);
+            self.recent.contacts.insert(contact);
+        }
+
+        fn portal_put(&mut self) {
+            let (contact, exists) = if self.rng.chance(15) {
+                (self.new_contact("20990404"), false)
+            } else {
+                (self.portal_contact(), true)
+            };
+            let bad = self.rng.chance(15);
+            let (d, body) = self.portal_body(bad);
+            let mut role = "private";
+            let mut refused = if bad {
+                Some(400)
+            } else {
+                (!exists).then_some(404)
+            };
+            if self.rng.chance(10) {
+                role = self.pick(&["idx", "vow", "portal", "public"]);
+                refused = Some(403);
+            }
+            let path = format!("/v1/contacts/{contact}/portal");
+            let Some(results) = self.send(
+                "PUT /contacts/<Id>/portal",
+                "PUT",
+                &path,
+                role,
+                &body,
+                refused,
+            ) else {
+                return;
+            };
+            let record = self.model.portals.get_mut(&contact).unwrap();
+            Self::apply_settings(record, &d);
+            assert_eq!(
+                results,
+                vec![record.clone()],
+                "PUT {path}: the written record"
+            );
+            self.recent.contacts.insert(contact);
+        }
+
+        fn step(&mut self) {
+            match self.rng.below(17) {
+                0 | 1 => self.account_post(),
+                2..=4 => self.account_put(),
+                5 => self.my_account_put(),
+                6 | 7 => self.group_post(),
+                8 | 9 => self.group_put(),
+                10 => self.group_delete(),
+                11 | 12 => self.member_delete(),
+                13 | 14 => self.portal_post(),
+                _ => self.portal_put(),
+            }
+        }
+    }
+
+    /// The records of a model list by their `key`, each key once.
+    fn by_key(records: &[Value], key: &str) -> BTreeMap<String, Value> {
+        let map: BTreeMap<String, Value> = records
+            .iter()
+            .map(|r| (r[key].as_str().unwrap().to_string(), r.clone()))
+            .collect();
+        assert_eq!(map.len(), records.len(), "the model has a {key} twice");
+        map
+    }
+
+    /// The stored records are the model's: the same keys, each the same document.
+    #[track_caller]
+    fn same(what: &str, stored: &BTreeMap<String, Value>, model: &BTreeMap<String, Value>) {
+        let extra: Vec<&String> = stored.keys().filter(|k| !model.contains_key(*k)).collect();
+        let missing: Vec<&String> = model.keys().filter(|k| !stored.contains_key(*k)).collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "{what}: stored but not in the model: {extra:?}; in the model but not stored: \
+             {missing:?}"
+        );
+        for (k, v) in model {
+            assert_eq!(&stored[k], v, "{what}: {k} is stored otherwise");
+        }
+    }
+
+    /// What the checks compared, for the report and the end's sanity bounds.
+    #[derive(Debug, Default)]
+    struct Checked {
+        account_filters: usize,
+        account_filters_matching: usize,
+        account_bodies: usize,
+        group_bodies: usize,
+        group_bodies_matching: usize,
+        by_id: usize,
+    }
+
+    impl Gen<'_> {
+        /// A filter on one written account's values (an exact or prefix name, an email, a
+        /// phone, a tag, a language, …), or its negation.
+        fn account_filter(&mut self, record: &Value) -> Option<String> {
+            let text = |k: &str| {
+                record[k]
+                    .as_str()
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            let first = |list: &str, k: Option<&str>| {
+                let item = record[list].as_array()?.first()?;
+                let v = match k {
+                    Some(k) => &item[k],
+                    None => item,
+                };
+                v.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+            };
+            let options: Vec<String> = [
+                text("Name").map(|n| format!("Name Eq {}", quote(&n))),
+                text("Name").map(|n| {
+                    let p: String = n.chars().take(3).collect();
+                    format!("Name Eq {}", wildcard(&[&p, ""]))
+                }),
+                text("FirstName").map(|n| format!("FirstName Eq {}", quote(&n))),
+                text("LastName").map(|n| format!("LastName Eq {}", quote(&n))),
+                first("Emails", Some("Address")).map(|e| format!("Email Eq {}", quote(&e))),
+                first("Phones", Some("Number"))
+                    .map(|p| format!("\"Phones\".\"Number\" Eq {}", quote(&p))),
+                first("Tags", None).map(|t| format!("Tags Eq {}", quote(&t))),
+                first("LanguagesSpoken", None).map(|l| format!("LanguagesSpoken Eq {}", quote(&l))),
+                record["NrdsId"].as_i64().map(|n| format!("NrdsId Eq {n}")),
+                text("ShortId").map(|s| format!("ShortId Eq {}", quote(&s))),
+                first("Addresses", Some("PostalCode"))
+                    .map(|p| format!("PostalCode Eq {}", quote(&p))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if options.is_empty() {
+                return None;
+            }
+            let condition = self.rng.pick(&options).clone();
+            let user_type = quote(record["UserType"].as_str().unwrap_or("Member"));
+            let join = if self.rng.chance(15) { "Not" } else { "And" };
+            Some(format!("UserType Eq {user_type} {join} {condition}"))
+        }
+
+        /// Every check, after `step` steps: the database holds the model; searches and
+        /// reads by Id answer what the library answers over it.
+        fn check(&mut self, store: &mut Store, step: usize, checked: &mut Checked) {
+            let at = format!("step {step}");
+            same(
+                &format!("{at}: accounts"),
+                &store.stored("accounts", "Id"),
+                &by_key(&self.model.accounts, "Id"),
+            );
+            same(
+                &format!("{at}: portal groups"),
+                &store.stored("portal-groups", "Id"),
+                &by_key(&self.model.groups, "Id"),
+            );
+            let portals: Vec<Value> = self.model.portals.values().cloned().collect();
+            same(
+                &format!("{at}: portal accounts"),
+                &store.stored("portal-accounts", "ResourceUri"),
+                &by_key(&portals, "ResourceUri"),
+            );
+
+            // Accounts: the handwritten filters and filters on what was written.
+            let server = self.server;
+            let mut filters: Vec<String> =
+                (0..3).map(|_| self.rng.pick(FILTERS).to_string()).collect();
+            let recent: Vec<String> = self.recent.accounts.iter().cloned().collect();
+            let mut generated = Vec::new();
+            for id in &recent {
+                let record = self.model.account(id).unwrap().clone();
+                for _ in 0..2 {
+                    if let Some(f) = self.account_filter(&record) {
+                        generated.push(f);
+                    }
+                }
+            }
+            let accounts = &self.model.accounts;
+            generated.retain(|f| expected(accounts, f, "private").is_ok());
+            for f in &generated {
+                checked.account_filters += 1;
+                if !expected(accounts, f, "private").unwrap().is_empty() {
+                    checked.account_filters_matching += 1;
+                }
+            }
+            filters.extend(generated.iter().cloned());
+            let filters: Vec<&str> = filters.iter().map(String::as_str).collect();
+            searches_agree(server, accounts, &filters, "private");
+            let public: Vec<&str> = generated
+                .iter()
+                .map(String::as_str)
+                .filter(|f| expected(accounts, f, "public").is_ok())
+                .take(4)
+                .collect();
+            searches_agree(server, accounts, &public, "public");
+            let visible = shown(accounts);
+            for f in generated.iter().take(4) {
+                let role = *self.rng.pick(&["private", "vow", "idx"]);
+                let order = *self
+                    .rng
+                    .pick(&["", "&_orderby=Name", "&_orderby=-LastName"]);
+                let query = format!("_filter={}&_limit=10&_pagination=1{order}", enc(f));
+                let (_, body) = server.get_text(&format!("/v1/accounts?{query}"), role);
+                assert_eq!(
+                    body,
+                    library_body(&visible, &query, role),
+                    "{at}: {role} {query}"
+                );
+                checked.account_bodies += 1;
+            }
+
+            // Portal Groups: searches by the owners' names of the groups written (deleted
+            // ones included), bodies byte for byte; each group written read by Id.
+            let mut group_filters = vec!["Name Eq 'L*'".to_string()];
+            for name in &self.recent.group_names {
+                group_filters.push(format!("Name Eq {}", quote(name)));
+                let p: String = name.chars().take(2).collect();
+                group_filters.push(format!("Name Eq {}", wildcard(&[&p, ""])));
+            }
+            for f in &group_filters {
+                let role = *self.rng.pick(&["private", "vow", "portal"]);
+                let page = *self.rng.pick(&["", "", "&_page=2"]);
+                let query = format!(
+                    "_filter={}&_orderby=Name&_limit=25&_pagination=1{page}",
+                    enc(f)
+                );
+                let (status, body) = server.get_text(&format!("/v1/portal/groups?{query}"), role);
+                assert_eq!(status, 200, "{at}: {query}: {body}");
+                let want = service_body("portal-groups", &self.model.groups, &query, role);
+                assert_eq!(body, want, "{at}: {role} /portal/groups?{query}");
+                checked.group_bodies += 1;
+                if !body.contains("\"Results\":[]") {
+                    checked.group_bodies_matching += 1;
+                }
+            }
+            let groups: Vec<String> = self.recent.groups.iter().cloned().collect();
+            for id in groups {
+                let path = format!("/v1/portal/groups/{id}");
+                let (status, body) = server.get(&path, "private");
+                match self.model.group(&id) {
+                    Some(g) => {
+                        assert_eq!(status, 200, "{at}: {path}: {body}");
+                        assert_eq!(body["D"]["Results"], json!([g]), "{at}: {path}");
+                    }
+                    None => assert_eq!(status, 404, "{at}: deleted {path}: {body}"),
+                }
+                checked.by_id += 1;
+            }
+            for contact in &self.recent.contacts {
+                let path = format!("/v1/contacts/{contact}/portal");
+                let (status, body) = server.get(&path, "private");
+                match self.model.portals.get(contact) {
+                    Some(p) => {
+                        assert_eq!(status, 200, "{at}: {path}: {body}");
+                        assert_eq!(body["D"]["Results"], json!([p]), "{at}: {path}");
+                    }
+                    None => assert_eq!(status, 404, "{at}: {path}: {body}"),
+                }
+                checked.by_id += 1;
+            }
+            self.recent = Recent::default();
+        }
+    }
+
+    /// The generated writes and checks against a started server on a fresh database.
+    fn generated_writes(server: &Server, store: &mut Store, seed: u64, backend: &str) {
+        let started = std::time::Instant::now();
+        let accounts = sample_records();
+        let mut offices: Vec<String> = accounts
+            .iter()
+            .filter_map(|r| r["OfficeId"].as_str().map(str::to_string))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        offices.truncate(30);
+        let portals = store
+            .stored("portal-accounts", "ResourceUri")
+            .into_values()
+            .map(|p| {
+                let uri = p["ResourceUri"].as_str().unwrap();
+                let contact = uri
+                    .strip_prefix("/v1/contacts/")
+                    .and_then(|c| c.strip_suffix("/portal"))
+                    .expect("a portal account's ResourceUri");
+                (contact.to_string(), p)
+            })
+            .collect::<BTreeMap<_, _>>();
+        assert!(
+            portals.contains_key(first_group()["ContactId"].as_str().unwrap()),
+            "the sample portal accounts are loaded"
+        );
+        let mut generator = Gen {
+            server,
+            rng: Rng(seed),
+            model: Model {
+                accounts,
+                groups: GROUPS
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect(),
+                portals,
+            },
+            recent: Recent::default(),
+            tally: Tally::new(),
+            deleted: Vec::new(),
+            offices,
+            next_contact: 0,
+        };
+        let mut checked = Checked::default();
+        generator.check(store, 0, &mut checked);
+        for step in 1..=STEPS {
+            generator.step();
+            if step % CHECK_EVERY == 0 || step == STEPS {
+                generator.check(store, step, &mut checked);
+            }
+        }
+        let tally = generator.tally;
+        eprintln!(
+            "{backend}: {STEPS} generated writes in {:.1} s: {tally:?}; checked {checked:?}",
+            started.elapsed().as_secs_f64()
+        );
+        for route in [
+            "POST /accounts",
+            "PUT /accounts/<Id>",
+            "PUT /my/account",
+            "POST /portal/groups/<Id>",
+            "PUT /portal/groups/<Id>",
+            "DELETE /portal/groups/<Id>",
+            "DELETE /portal/groups/<Id>/users/<Id>",
+            "POST /contacts/<Id>/portal",
+            "PUT /contacts/<Id>/portal",
+        ] {
+            let [ok, refused] = tally.get(route).copied().unwrap_or_default();
+            assert!(
+                ok > 0 && refused > 0,
+                "{route}: {ok} acknowledged, {refused} refused"
+            );
+        }
+        assert!(
+            checked.account_filters_matching * 2 > checked.account_filters,
+            "most filters on written values find records: {checked:?}"
+        );
+        assert!(
+            checked.group_bodies_matching * 2 > checked.group_bodies,
+            "most group searches find groups: {checked:?}"
+        );
+    }
+
+    #[test]
+    fn sqlite() {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let db = dir.join(format!("server-writes-{}.db", std::process::id()));
+        let remove = || {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+        };
+        remove();
+        let url = format!("sqlite://{}", db.display());
+        let server = Server::start(&url, "writes-sqlite");
+        let conn = spark_filter::sql::sqlite::open(&url).expect("open the server's database");
+        let mut store = Store::Sqlite(conn);
+        generated_writes(&server, &mut store, 0x5eed_1301, "sqlite");
+        let status = server.stop();
+        assert!(status.success(), "shutdown: {status}");
+        drop(store);
+        remove();
+    }
+
+    #[test]
+    fn postgres() {
+        let Some(schema) = support::pg_schema("server::writes::postgres", "writes") else {
+            return;
+        };
+        let url = std::env::var(support::PG_ENV).unwrap();
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let db = format!("{url}{sep}options=-csearch_path%3D{}", schema.name);
+        let server = Server::start(&db, "writes-postgres");
+        let mut store = Store::Postgres(schema);
+        generated_writes(&server, &mut store, 0x5eed_1302, "postgres");
+        let status = server.stop();
+        assert!(status.success(), "shutdown: {status}");
+    }
 }

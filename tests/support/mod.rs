@@ -220,6 +220,21 @@ pub fn pg_schema(test: &str, tag: &str) -> Option<PgSchema> {
     pg_url(test).map(|url| PgSchema::new(&url, tag))
 }
 
+/// One query per child, words and phone table of the layout, each counting the rows whose
+/// rid is not in the main table (0 when the tables are in step).
+pub fn orphan_queries(layout: &Layout) -> Vec<String> {
+    layout
+        .child_tables()
+        .iter()
+        .map(|t| {
+            format!(
+                "SELECT count(*) FROM \"{t}\" WHERE rid NOT IN (SELECT rid FROM \"{}\")",
+                layout.table
+            )
+        })
+        .collect()
+}
+
 // ---- three back ends over one data set -------------------------------------------------------
 
 /// One data set loaded in memory, in SQLite and (when configured) in PostgreSQL.
