@@ -1768,8 +1768,8 @@ mod writes {
 
     use super::support::{self, Rng, quote, wildcard};
     use super::{
-        FILTERS, GROUPS, Server, enc, expected, first_group, library_body, sample_records,
-        searches_agree, service_body, shown, user_id,
+        FILTERS, GROUPS, Server, enc, expect_ok, expected, first_group, ids, library_body,
+        sample_records, searches_agree, service_body, shown, user_id,
     };
 
     /// Steps per back end, and a check after every `CHECK_EVERY` of them (and at the end).
@@ -2409,7 +2409,7 @@ mod writes {
             let (id, exists) = self.group_id();
             let users = self.rng.chance(60).then(|| self.users(4));
             let tags: Option<Vec<&str>> = (users.is_none() || self.rng.chance(50)).then(|| {
-                (0..self.rng.below(4))
+                (0..self.rng.below(5))
                     .map(|_| *self.rng.pick(GROUP_TAGS))
                     .collect()
             });
@@ -2482,7 +2482,19 @@ mod writes {
         }
 
         fn group_delete(&mut self) {
-            let (id, exists) = self.group_id();
+            // Deletes are rarer than the other writes: a fair share of them on a deleted or
+            // unknown group, so that both answers are seen.
+            let (id, exists) = if self.rng.chance(30) {
+                match self.deleted.is_empty() {
+                    false => (
+                        self.deleted[self.rng.below(self.deleted.len())].clone(),
+                        false,
+                    ),
+                    true => (self.new_contact("20990505"), false),
+                }
+            } else {
+                self.group_id()
+            };
             let mut role = "private";
             let mut refused = (!exists).then_some(404);
             if self.rng.chance(10) {
@@ -2675,20 +2687,67 @@ mod writes {
             self.recent.contacts.insert(contact);
         }
 
-        fn step(&mut self) {
-            match self.rng.below(17) {
-                0 | 1 => self.account_post(),
-                2..=4 => self.account_put(),
-                5 => self.my_account_put(),
-                6 | 7 => self.group_post(),
-                8 | 9 => self.group_put(),
-                10 => self.group_delete(),
-                11 | 12 => self.member_delete(),
-                13 | 14 => self.portal_post(),
+        /// One write on route `ROUTES[route]`.
+        fn write(&mut self, route: usize) {
+            match route {
+                0 => self.account_post(),
+                1 => self.account_put(),
+                2 => self.my_account_put(),
+                3 => self.group_post(),
+                4 => self.group_put(),
+                5 => self.group_delete(),
+                6 => self.member_delete(),
+                7 => self.portal_post(),
                 _ => self.portal_put(),
             }
         }
+
+        /// One write on a route picked by weight (the group delete is rare).
+        fn step(&mut self) {
+            const WEIGHTS: [usize; 9] = [2, 3, 1, 2, 2, 1, 2, 2, 2];
+            let mut n = self.rng.below(WEIGHTS.iter().sum());
+            let route = WEIGHTS
+                .iter()
+                .position(|w| {
+                    let here = n < *w;
+                    n = n.saturating_sub(*w);
+                    here
+                })
+                .unwrap();
+            self.write(route);
+        }
+
+        /// More writes on each route that has not yet been both acknowledged and refused
+        /// (a few at most), so that every route's both answers are checked whatever the
+        /// random steps picked. Returns how many writes it made.
+        fn cover(&mut self) -> usize {
+            let mut made = 0;
+            for (route, name) in ROUTES.iter().enumerate() {
+                for _ in 0..40 {
+                    let [ok, refused] = self.tally.get(name).copied().unwrap_or_default();
+                    if ok > 0 && refused > 0 {
+                        break;
+                    }
+                    self.write(route);
+                    made += 1;
+                }
+            }
+            made
+        }
     }
+
+    /// Every write route, as `Gen::write` numbers them.
+    const ROUTES: [&str; 9] = [
+        "POST /accounts",
+        "PUT /accounts/<Id>",
+        "PUT /my/account",
+        "POST /portal/groups/<Id>",
+        "PUT /portal/groups/<Id>",
+        "DELETE /portal/groups/<Id>",
+        "DELETE /portal/groups/<Id>/users/<Id>",
+        "POST /contacts/<Id>/portal",
+        "PUT /contacts/<Id>/portal",
+    ];
 
     /// The records of a model list by their `key`, each key once.
     fn by_key(records: &[Value], key: &str) -> BTreeMap<String, Value> {
@@ -2724,11 +2783,34 @@ mod writes {
         group_bodies: usize,
         group_bodies_matching: usize,
         by_id: usize,
+        pages: usize,
+    }
+
+    /// Every page of a search with at most 10 pages equals the evaluator's Ids in record
+    /// order (so a written record keeps its place, or ends the order when new). Returns the
+    /// number of pages read.
+    fn every_page_agrees(server: &Server, records: &[Value], filter: &str, at: &str) -> usize {
+        let want = expected(records, filter, "private").unwrap();
+        if want.len() > 250 {
+            return 0;
+        }
+        let mut got = Vec::new();
+        let mut pages = 0;
+        for page in 1..=want.len().div_ceil(25).max(1) {
+            let path = format!(
+                "/v1/accounts?_filter={}&_limit=25&_page={page}",
+                enc(filter)
+            );
+            got.extend(ids(&expect_ok(server.get(&path, "private"), filter)));
+            pages += 1;
+        }
+        assert_eq!(got, want, "{at}: every page of {filter}");
+        pages
     }
 
     impl Gen<'_> {
-        /// A filter on one written account's values (an exact or prefix name, an email, a
-        /// phone, a tag, a language, …), or its negation.
+        /// A filter on one written account's values (an exact or prefix name, its office, an
+        /// email, a phone, a tag, a language, …), or its negation.
         fn account_filter(&mut self, record: &Value) -> Option<String> {
             let text = |k: &str| {
                 record[k]
@@ -2750,6 +2832,11 @@ mod writes {
                     let p: String = n.chars().take(3).collect();
                     format!("Name Eq {}", wildcard(&[&p, ""]))
                 }),
+                text("Name").map(|n| {
+                    let p: String = n.chars().take(1).collect();
+                    format!("Name Eq {}", wildcard(&[&p, ""]))
+                }),
+                text("OfficeId").map(|o| format!("OfficeId Eq {}", quote(&o))),
                 text("FirstName").map(|n| format!("FirstName Eq {}", quote(&n))),
                 text("LastName").map(|n| format!("LastName Eq {}", quote(&n))),
                 first("Emails", Some("Address")).map(|e| format!("Email Eq {}", quote(&e))),
@@ -2803,7 +2890,7 @@ mod writes {
             let mut generated = Vec::new();
             for id in &recent {
                 let record = self.model.account(id).unwrap().clone();
-                for _ in 0..2 {
+                for _ in 0..3 {
                     if let Some(f) = self.account_filter(&record) {
                         generated.push(f);
                     }
@@ -2820,6 +2907,9 @@ mod writes {
             filters.extend(generated.iter().cloned());
             let filters: Vec<&str> = filters.iter().map(String::as_str).collect();
             searches_agree(server, accounts, &filters, "private");
+            for f in &generated {
+                checked.pages += every_page_agrees(server, accounts, f, &at);
+            }
             let public: Vec<&str> = generated
                 .iter()
                 .map(String::as_str)
@@ -2944,26 +3034,19 @@ mod writes {
         generator.check(store, 0, &mut checked);
         for step in 1..=STEPS {
             generator.step();
-            if step % CHECK_EVERY == 0 || step == STEPS {
+            if step % CHECK_EVERY == 0 {
                 generator.check(store, step, &mut checked);
             }
         }
-        let tally = generator.tally;
+        let extra = generator.cover();
+        generator.check(store, STEPS + extra, &mut checked);
+        let tally = &generator.tally;
         eprintln!(
-            "{backend}: {STEPS} generated writes in {:.1} s: {tally:?}; checked {checked:?}",
+            "{backend}: {STEPS} generated writes and {extra} more for coverage in {:.1} s: \
+             {tally:?}; checked {checked:?}",
             started.elapsed().as_secs_f64()
         );
-        for route in [
-            "POST /accounts",
-            "PUT /accounts/<Id>",
-            "PUT /my/account",
-            "POST /portal/groups/<Id>",
-            "PUT /portal/groups/<Id>",
-            "DELETE /portal/groups/<Id>",
-            "DELETE /portal/groups/<Id>/users/<Id>",
-            "POST /contacts/<Id>/portal",
-            "PUT /contacts/<Id>/portal",
-        ] {
+        for route in ROUTES {
             let [ok, refused] = tally.get(route).copied().unwrap_or_default();
             assert!(
                 ok > 0 && refused > 0,
