@@ -1979,7 +1979,7 @@ mod writes {
         }
 
         fn pick(&mut self, items: &[&'static str]) -> &'static str {
-            *self.rng.pick(items)
+            items[self.rng.below(items.len())]
         }
 
         fn new_contact(&mut self, prefix: &str) -> String {
