@@ -1946,19 +1946,20 @@ mod writes {
     }
 
     impl Gen<'_> {
-        /// Sends one write. `refused`: the 4xx status it must answer (with its envelope,
+        /// Sends one write on `ROUTES[route]`. `refused`: the 4xx status it must answer (with its envelope,
         /// which `Server::call` checks); `None`: it must be acknowledged (200), and its
         /// `Results` are returned.
         #[track_caller]
         fn send(
             &mut self,
-            what: &'static str,
-            method: &str,
+            route: usize,
             path: &str,
             role: &str,
             body: &str,
             refused: Option<u16>,
         ) -> Option<Vec<Value>> {
+            let what = ROUTES[route];
+            let method = what.split(' ').next().unwrap();
             let sent = (method != "DELETE").then_some(body);
             let (status, answer) = self.server.call(method, path, Some(role), sent, &[]);
             let tally = self.tally.entry(what).or_default();
@@ -2181,14 +2182,7 @@ mod writes {
                 }
                 _ => {}
             }
-            let Some(results) = self.send(
-                "POST /accounts",
-                "POST",
-                "/v1/accounts",
-                role,
-                &body,
-                refused,
-            ) else {
+            let Some(results) = self.send(0, "/v1/accounts", role, &body, refused) else {
                 return;
             };
             assert_eq!(results.len(), 1, "{results:?}");
@@ -2251,8 +2245,7 @@ mod writes {
                 _ => {}
             }
             let path = format!("/v1/accounts/{id}");
-            let Some(results) = self.send("PUT /accounts/<Id>", "PUT", &path, role, &body, refused)
-            else {
+            let Some(results) = self.send(1, &path, role, &body, refused) else {
                 return;
             };
             let record = self.model.account(&id).unwrap();
@@ -2293,14 +2286,7 @@ mod writes {
                     .to_string();
                 refused = Some(400);
             }
-            let Some(results) = self.send(
-                "PUT /my/account",
-                "PUT",
-                "/v1/my/account",
-                role,
-                &body,
-                refused,
-            ) else {
+            let Some(results) = self.send(2, "/v1/my/account", role, &body, refused) else {
                 return;
             };
             let record = self.model.account(&mine).unwrap();
@@ -2370,14 +2356,7 @@ mod writes {
                 refused = Some(400);
             }
             let path = format!("/v1/portal/groups/{id}");
-            let Some(results) = self.send(
-                "POST /portal/groups/<Id>",
-                "POST",
-                &path,
-                role,
-                &body,
-                refused,
-            ) else {
+            let Some(results) = self.send(3, &path, role, &body, refused) else {
                 return;
             };
             assert!(results.is_empty(), "{results:?}");
@@ -2456,14 +2435,7 @@ mod writes {
             }
             let body = json!({ "D": d }).to_string();
             let path = format!("/v1/portal/groups/{id}");
-            let Some(results) = self.send(
-                "PUT /portal/groups/<Id>",
-                "PUT",
-                &path,
-                role,
-                &body,
-                refused,
-            ) else {
+            let Some(results) = self.send(4, &path, role, &body, refused) else {
                 return;
             };
             assert!(results.is_empty(), "{results:?}");
@@ -2505,14 +2477,7 @@ mod writes {
             if refused.is_none() {
                 self.touch_group(&id);
             }
-            let Some(results) = self.send(
-                "DELETE /portal/groups/<Id>",
-                "DELETE",
-                &path,
-                role,
-                "",
-                refused,
-            ) else {
+            let Some(results) = self.send(5, &path, role, "", refused) else {
                 return;
             };
             assert!(results.is_empty(), "{results:?}");
@@ -2544,14 +2509,7 @@ mod writes {
                 refused = Some(403);
             }
             let path = format!("/v1/portal/groups/{id}/users/{user}");
-            let Some(results) = self.send(
-                "DELETE /portal/groups/<Id>/users/<Id>",
-                "DELETE",
-                &path,
-                role,
-                "",
-                refused,
-            ) else {
+            let Some(results) = self.send(6, &path, role, "", refused) else {
                 return;
             };
             assert!(results.is_empty(), "{results:?}");
@@ -2620,14 +2578,7 @@ mod writes {
                 refused = Some(400);
             }
             let path = format!("/v1/contacts/{contact}/portal");
-            let Some(results) = self.send(
-                "POST /contacts/<Id>/portal",
-                "POST",
-                &path,
-                role,
-                &body,
-                refused,
-            ) else {
+            let Some(results) = self.send(7, &path, role, &body, refused) else {
                 return;
             };
             assert_eq!(results.len(), 1, "{results:?}");
@@ -2667,14 +2618,7 @@ mod writes {
                 refused = Some(403);
             }
             let path = format!("/v1/contacts/{contact}/portal");
-            let Some(results) = self.send(
-                "PUT /contacts/<Id>/portal",
-                "PUT",
-                &path,
-                role,
-                &body,
-                refused,
-            ) else {
+            let Some(results) = self.send(8, &path, role, &body, refused) else {
                 return;
             };
             let record = self.model.portals.get_mut(&contact).unwrap();
