@@ -339,6 +339,34 @@ pub fn next_rid_statement(layout: &Layout, dialect: &dyn Dialect) -> String {
     )
 }
 
+/// PostgreSQL: the transaction-scoped advisory lock that makes writers of one `Id` of one
+/// table take turns (parameter 1 the main table, 2 the `Id`). The synchronous and the async
+/// PostgreSQL writes both take it before they look the `Id` up.
+pub const PG_ID_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))";
+
+/// PostgreSQL: the transaction-scoped advisory lock that makes new records of one table take
+/// turns for `max(rid) + 1` (parameter 1 is [`pg_rid_lock_key`]).
+pub const PG_RID_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext($1)::bigint)";
+
+/// The key [`PG_RID_LOCK`] locks for a layout's main table.
+pub fn pg_rid_lock_key(layout: &Layout) -> String {
+    format!("spark_filter rid {}", layout.table)
+}
+
+/// PostgreSQL: whether [`LAYOUT_TABLE`] exists (parameter 1 is its name), asked before
+/// [`layout_query`].
+pub const PG_LAYOUT_EXISTS: &str = "SELECT to_regclass($1) IS NOT NULL";
+
+/// How many times a PostgreSQL write that met a deadlock or a serialization failure is
+/// tried, the whole write again each time.
+pub const PG_ATTEMPTS: u32 = 8;
+
+/// How long a PostgreSQL write waits before its attempt number `attempt` + 1 (4 ms, 8 ms,
+/// … doubling).
+pub fn pg_retry_pause(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(2 << attempt.min(16))
+}
+
 /// The `DELETE`s that remove the record whose `rid` is parameter 1 from every table of the
 /// layout: child, words and phone tables first, the main table last.
 pub fn delete_statements(layout: &Layout, dialect: &dyn Dialect) -> Vec<String> {

@@ -35,18 +35,26 @@ pub trait AsyncDb: Send + Sync {
 }
 
 #[cfg(feature = "async-postgres")]
-pub use self::postgres::{PgPool, PgPoolOptions};
+pub use self::postgres::{PgPool, PgPoolOptions, delete, upsert};
 
 #[cfg(feature = "async-postgres")]
 mod postgres {
     use std::str::FromStr;
     use std::time::Duration;
 
-    use deadpool_postgres::tokio_postgres::{Config, NoTls};
+    use std::collections::HashMap;
+
+    use chrono::FixedOffset;
+    use deadpool_postgres::tokio_postgres::{Config, GenericClient, NoTls, Statement, Transaction};
     use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
+    use serde_json::Value;
 
     use super::AsyncDb;
-    use crate::sql::{DbError, Dialect, Postgres, Query, bind};
+    use crate::plan::Schema;
+    use crate::sql::load::row;
+    use crate::sql::maintain::{self, Upserted};
+    use crate::sql::postgres::{cell_params, retryable};
+    use crate::sql::{DbError, Dialect, Layout, Postgres, Query, bind};
 
     /// How a [`PgPool`] is sized and how long its statements and waits may take.
     #[derive(Clone, Debug)]
@@ -190,6 +198,225 @@ mod postgres {
             let n: i64 = row.try_get(0)?;
             Ok(u64::try_from(n).unwrap_or(0))
         }
+    }
+
+    /// Inserts `record` or replaces the record with its `Id`, in every table of the
+    /// schema's layout, in one transaction: the async twin of
+    /// [`sql::postgres::upsert`](crate::sql::postgres::upsert) on tokio-postgres, with the
+    /// same statements ([`maintain`]), the same result and the same guarantees. On a
+    /// `Client` the write is a transaction of its own; on a `Transaction` (the caller's) it is
+    /// a savepoint inside it, and commits with the caller's transaction.
+    ///
+    /// A replaced record keeps its `rid`; a new one gets `max(rid) + 1`. Naive datetimes are
+    /// read in `zone`. Concurrent writers take a transaction-scoped advisory lock on
+    /// (table, `Id`) ([`maintain::PG_ID_LOCK`]), and a new record one on the table's `rid`
+    /// allocation ([`maintain::PG_RID_LOCK`]); a deadlock or serialization failure is
+    /// retried, the whole write again. Fails with [`DbError::Invalid`] (nothing written) for
+    /// a record that cannot be stored by its `Id` and with [`DbError::Layout`] when the
+    /// tables were not built by this build's layout of `schema`.
+    ///
+    /// A pooled connection ([`PgPool::client`]) is a tokio-postgres `Client` behind two
+    /// derefs; a transaction of deadpool's, behind one:
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), spark_filter::sql::DbError> {
+    /// use serde_json::json;
+    /// use spark_filter::plan::builtin;
+    /// use spark_filter::sql::pool::{self, PgPool, PgPoolOptions};
+    /// let schema = builtin::builtin("accounts").unwrap();
+    /// let utc = chrono::FixedOffset::east_opt(0).unwrap();
+    /// let pg = PgPool::new("postgres://postgres@localhost/postgres", PgPoolOptions::default())?;
+    /// let mut client = pg.client().await?;
+    /// let done = pool::upsert(&mut **client, &schema, &json!({"Id": "a1", "Name": "Ann Lee"}), utc)
+    ///     .await?;
+    /// assert!(!done.replaced || done.rid > 0);
+    /// // Several writes in one transaction of the caller's: all or none.
+    /// let mut tx = client.transaction().await?;
+    /// pool::upsert(&mut *tx, &schema, &json!({"Id": "a2", "Name": "Bo Li"}), utc).await?;
+    /// assert!(pool::delete(&mut *tx, &schema, "a1").await?);
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upsert<C: GenericClient>(
+        client: &mut C,
+        schema: &Schema,
+        record: &Value,
+        zone: FixedOffset,
+    ) -> Result<Upserted, DbError> {
+        let id = maintain::checked_id(schema, record).map_err(|message| DbError::Invalid {
+            line: None,
+            message,
+        })?;
+        let layout = Layout::of(schema);
+        let mut attempt = 1;
+        loop {
+            let tx = client.transaction().await?;
+            let result = match put(&tx, schema, &layout, id, record, zone).await {
+                Ok(done) => tx.commit().await.map(|()| done).map_err(DbError::from),
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(e) if retryable(&e) && attempt < maintain::PG_ATTEMPTS => {
+                    tokio::time::sleep(maintain::pg_retry_pause(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Removes the record with this `Id` from every table of the schema's layout, in one
+    /// transaction (a savepoint in the caller's), with the lock of [`upsert`]; true when
+    /// there was one. The async twin of
+    /// [`sql::postgres::delete`](crate::sql::postgres::delete).
+    ///
+    /// ```no_run
+    /// # async fn f(pg: spark_filter::sql::pool::PgPool) -> Result<(), spark_filter::sql::DbError> {
+    /// use spark_filter::{plan::builtin, sql::pool};
+    /// let schema = builtin::builtin("accounts").unwrap();
+    /// let mut client = pg.client().await?;
+    /// let gone = pool::delete(&mut **client, &schema, "20000426143505724621000000").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete<C: GenericClient>(
+        client: &mut C,
+        schema: &Schema,
+        id: &str,
+    ) -> Result<bool, DbError> {
+        let layout = Layout::of(schema);
+        let mut attempt = 1;
+        loop {
+            let tx = client.transaction().await?;
+            let result = match remove_id(&tx, schema, &layout, id).await {
+                Ok(done) => tx.commit().await.map(|()| done).map_err(DbError::from),
+                Err(e) => Err(e),
+            };
+            match result {
+                Err(e) if retryable(&e) && attempt < maintain::PG_ATTEMPTS => {
+                    tokio::time::sleep(maintain::pg_retry_pause(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Prepared statements of one write, by SQL text (a record's child rows share theirs).
+    type Statements = HashMap<String, Statement>;
+
+    async fn prepared(
+        tx: &Transaction<'_>,
+        cache: &mut Statements,
+        sql: String,
+    ) -> Result<Statement, DbError> {
+        if let Some(s) = cache.get(&sql) {
+            return Ok(s.clone());
+        }
+        let stmt = tx.prepare(&sql).await?;
+        cache.insert(sql, stmt.clone());
+        Ok(stmt)
+    }
+
+    async fn verify_layout(
+        tx: &Transaction<'_>,
+        schema: &Schema,
+        layout: &Layout,
+    ) -> Result<(), DbError> {
+        let exists: bool = tx
+            .query_one(maintain::PG_LAYOUT_EXISTS, &[&maintain::LAYOUT_TABLE])
+            .await?
+            .try_get(0)?;
+        let found = if exists {
+            match tx
+                .query_opt(maintain::layout_query(&Postgres).as_str(), &[&layout.table])
+                .await?
+            {
+                Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+                None => None,
+            }
+        } else {
+            None
+        };
+        maintain::check_layout(schema, layout, &Postgres, found)
+    }
+
+    /// The `rid`s of the records with this `Id`, after taking the `Id`'s lock.
+    async fn lock_and_find(
+        tx: &Transaction<'_>,
+        cache: &mut Statements,
+        layout: &Layout,
+        id: &str,
+    ) -> Result<Vec<i64>, DbError> {
+        tx.execute(maintain::PG_ID_LOCK, &[&layout.table, &id])
+            .await?;
+        let stmt = prepared(tx, cache, maintain::find_statement(layout, &Postgres)).await?;
+        tx.query(&stmt, &[&id])
+            .await?
+            .iter()
+            .map(|r| r.try_get(0).map_err(DbError::from))
+            .collect()
+    }
+
+    async fn remove_rid(
+        tx: &Transaction<'_>,
+        cache: &mut Statements,
+        layout: &Layout,
+        rid: i64,
+    ) -> Result<(), DbError> {
+        for sql in maintain::delete_statements(layout, &Postgres) {
+            let stmt = prepared(tx, cache, sql).await?;
+            tx.execute(&stmt, &[&rid]).await?;
+        }
+        Ok(())
+    }
+
+    async fn remove_id(
+        tx: &Transaction<'_>,
+        schema: &Schema,
+        layout: &Layout,
+        id: &str,
+    ) -> Result<bool, DbError> {
+        verify_layout(tx, schema, layout).await?;
+        let mut cache = Statements::new();
+        let rids = lock_and_find(tx, &mut cache, layout, id).await?;
+        for &rid in &rids {
+            remove_rid(tx, &mut cache, layout, rid).await?;
+        }
+        Ok(!rids.is_empty())
+    }
+
+    async fn put(
+        tx: &Transaction<'_>,
+        schema: &Schema,
+        layout: &Layout,
+        id: &str,
+        record: &Value,
+        zone: FixedOffset,
+    ) -> Result<Upserted, DbError> {
+        verify_layout(tx, schema, layout).await?;
+        let mut cache = Statements::new();
+        let rids = lock_and_find(tx, &mut cache, layout, id).await?;
+        let (rid, replaced) = match rids.first() {
+            Some(&first) => {
+                for &rid in &rids {
+                    remove_rid(tx, &mut cache, layout, rid).await?;
+                }
+                (first, true)
+            }
+            None => {
+                tx.execute(maintain::PG_RID_LOCK, &[&maintain::pg_rid_lock_key(layout)])
+                    .await?;
+                let sql = maintain::next_rid_statement(layout, &Postgres);
+                (tx.query_one(sql.as_str(), &[]).await?.try_get(0)?, false)
+            }
+        };
+        let doc = record.to_string();
+        let r = row(schema, layout, rid, &doc, record, zone);
+        for (sql, cells) in maintain::insert_statements(layout, &r, &Postgres) {
+            let stmt = prepared(tx, &mut cache, sql).await?;
+            tx.execute(&stmt, &cell_params(&cells)).await?;
+        }
+        Ok(Upserted { rid, replaced })
     }
 }
 

@@ -177,10 +177,7 @@ fn verify_layout(
     layout: &Layout,
 ) -> Result<(), DbError> {
     let exists: bool = tx
-        .query_one(
-            "SELECT to_regclass($1) IS NOT NULL",
-            &[&maintain::LAYOUT_TABLE],
-        )?
+        .query_one(maintain::PG_LAYOUT_EXISTS, &[&maintain::LAYOUT_TABLE])?
         .get(0);
     let found = if exists {
         tx.query_opt(maintain::layout_query(&Postgres).as_str(), &[&layout.table])?
@@ -191,10 +188,8 @@ fn verify_layout(
     maintain::check_layout(schema, layout, &Postgres, found)
 }
 
-/// How many times a write that met a deadlock or a serialization failure is tried.
-const ATTEMPTS: u32 = 8;
-
-fn retryable(e: &DbError) -> bool {
+/// Whether a write that failed with `e` (a deadlock, a serialization failure) is tried again.
+pub(crate) fn retryable(e: &DbError) -> bool {
     use postgres::error::SqlState;
     match e {
         DbError::Postgres(e) => e.code().is_some_and(|c| {
@@ -218,8 +213,8 @@ fn retrying<T>(
             Ok(v)
         });
         match result {
-            Err(e) if retryable(&e) && attempt < ATTEMPTS => {
-                std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
+            Err(e) if retryable(&e) && attempt < maintain::PG_ATTEMPTS => {
+                std::thread::sleep(maintain::pg_retry_pause(attempt));
                 attempt += 1;
             }
             other => return other,
@@ -229,10 +224,7 @@ fn retrying<T>(
 
 /// Writers of one `Id` (of one table) take turns until their transaction ends.
 fn lock_id(tx: &mut Transaction<'_>, layout: &Layout, id: &str) -> Result<(), DbError> {
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
-        &[&layout.table, &id],
-    )?;
+    tx.execute(maintain::PG_ID_LOCK, &[&layout.table, &id])?;
     Ok(())
 }
 
@@ -256,10 +248,7 @@ fn put(
         }
         None => {
             // New records of one table take turns for max(rid) + 1.
-            tx.execute(
-                "SELECT pg_advisory_xact_lock(hashtext($1)::bigint)",
-                &[&format!("spark_filter rid {}", layout.table)],
-            )?;
+            tx.execute(maintain::PG_RID_LOCK, &[&maintain::pg_rid_lock_key(layout)])?;
             let stmt = prepared(tx, cache, maintain::next_rid_statement(layout, &Postgres))?;
             (tx.query_one(&stmt, &[])?.get(0), false)
         }
@@ -305,9 +294,7 @@ fn write_row(
 ) -> Result<(), DbError> {
     for (sql, cells) in maintain::insert_statements(layout, r, &Postgres) {
         let stmt = prepared(tx, cache, sql)?;
-        let values: Vec<Box<dyn ToSql + Sync>> = cells.iter().map(cell_value).collect();
-        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|b| b.as_ref()).collect();
-        tx.execute(&stmt, &params)?;
+        tx.execute(&stmt, &cell_params(&cells))?;
     }
     Ok(())
 }
@@ -318,6 +305,44 @@ pub fn cell_value(c: &Cell) -> Box<dyn ToSql + Sync> {
         Cell::Value(p) => param_value(p),
         Cell::Null => Box::new(Null),
         Cell::List(l) => Box::new(l.clone()),
+    }
+}
+
+/// The cells of a maintenance statement as the postgres drivers (synchronous and
+/// tokio-postgres) take them.
+pub fn cell_params(cells: &[Cell]) -> Vec<&(dyn ToSql + Sync)> {
+    cells.iter().map(|c| c as &(dyn ToSql + Sync)).collect()
+}
+
+/// A cell binds as its value, NULL, or a `text[]` (a list); the kind it holds is checked
+/// against the placeholder's type, as for [`Param`].
+impl ToSql for Cell {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Cell::Value(p) => p.to_sql(ty, out),
+            Cell::Null => Ok(postgres::types::IsNull::Yes),
+            Cell::List(l) => l.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Cell::Value(p) => p.to_sql_checked(ty, out),
+            Cell::Null => Ok(postgres::types::IsNull::Yes),
+            Cell::List(l) => l.to_sql_checked(ty, out),
+        }
     }
 }
 
