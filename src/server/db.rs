@@ -1,19 +1,25 @@
-//! The server's storage seam: a small [`Backend`] trait ("search", "read-modify-write one
-//! record by Id", "load the sample data") with a SQLite and a PostgreSQL implementation on
-//! the library's synchronous back ends, run on tokio's blocking pool by [`Db`], which also
-//! bounds the number of connections in use and enforces the statement timeout.
+//! The server's storage, on the library's async back ends: [`Db`] is a
+//! [`sql::pool::SqlitePool`] (rusqlite connections on tokio's blocking pool) or a
+//! [`sql::pool::PgPool`] (a deadpool of tokio-postgres connections). The pools bound the
+//! connections in use and how long a request waits for one (the statement timeout);
+//! PostgreSQL's `statement_timeout` and, on SQLite, a progress handler cancel a statement
+//! that runs past it (1516). A PostgreSQL connection that broke is never handed out again
+//! (deadpool's recycle check), so the server recovers by itself when the database comes back.
 //!
-//! Writes go through the library's per-record maintenance (`sql::sqlite::upsert`/`delete`,
-//! `sql::postgres::upsert`/`delete`) inside the transaction that read the current record,
-//! so the search tables a write fills are exactly the ones the loader fills.
+//! Writes are a read-modify-write of one record in one transaction: read the record a key
+//! selects, let the handler decide, and apply its change with the library's per-record
+//! maintenance inside that transaction (`sql::sqlite::upsert`/`delete` on the blocking pool,
+//! `sql::pool::upsert`/`delete` on tokio-postgres), so the search tables a write fills are
+//! exactly the ones the loader fills. Only the start-up load of the sample records uses the
+//! library's synchronous loaders, before the runtime starts.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use spark_filter::plan::Schema;
-use spark_filter::sql::{self, Dialect, Layout, Param, Postgres, Sqlite};
-use tokio::sync::Semaphore;
+use spark_filter::sql::pool::{self, PgPool, PgPoolOptions, SqlitePool};
+use spark_filter::sql::{self, Dialect, Layout, Param, Postgres, Sqlite, bind};
 
 use super::envelope::ApiError;
 
@@ -100,81 +106,136 @@ pub enum ScopeValue {
     True,
 }
 
-/// What the server needs from a database. Every method blocks; [`Db`] runs them on the
-/// blocking pool.
-pub trait Backend: Send + Sync + 'static {
-    /// The SQL dialect the library compiles for.
-    fn dialect(&self) -> &'static dyn Dialect;
-    /// SQL that is true when `scope` holds for the record `t`, with the parameter numbered `n`.
-    fn scope_sql(&self, scope: &Scope, n: usize) -> (String, Param);
-    /// Runs a search: the records' JSON text, and the count when asked.
-    fn search(&self, c: &Compiled, deadline: Instant) -> Result<(Vec<String>, Option<u64>), Fault>;
-    /// Reads the record `key` selects (any visibility), lets `f` decide, and applies its
-    /// change to the record and every search table in one transaction. Returns what `f`
-    /// returned.
-    fn modify(
-        &self,
-        table: &Table,
-        key: &Scope,
-        f: &mut dyn FnMut(Option<Value>) -> Result<Option<Change>, ApiError>,
-    ) -> Result<Result<Option<Value>, ApiError>, Fault>;
-    /// Creates and fills a service's tables from JSONL unless they exist; returns how many
-    /// records were loaded (0 when the tables were there).
-    fn ensure_loaded(&self, table: &Table, jsonl: &str) -> Result<usize, Fault>;
+/// The database of the server: the library's pool for its dialect.
+#[derive(Clone)]
+pub enum Db {
+    /// A SQLite file.
+    Sqlite {
+        /// Its connections.
+        pool: SqlitePool,
+        /// The statement timeout (a progress handler interrupts a search past it).
+        timeout: Duration,
+    },
+    /// A PostgreSQL server.
+    Postgres {
+        /// Its connections, with `statement_timeout` set.
+        pool: PgPool,
+    },
 }
 
-/// The async face of a [`Backend`]: at most `pool` calls at once (each holds one
-/// connection), each on the blocking pool with the statement timeout.
-#[derive(Clone)]
-pub struct Db {
-    backend: Arc<dyn Backend>,
-    permits: Arc<Semaphore>,
-    /// The statement timeout (also how long a request waits for a free connection).
-    pub timeout: Duration,
-}
+/// How long a SQLite write waits for another write's lock before 1550.
+const SQLITE_BUSY: Duration = Duration::from_secs(5);
 
 impl Db {
-    /// Wraps a backend.
-    pub fn new(backend: Arc<dyn Backend>, pool: usize, timeout: Duration) -> Db {
-        Db {
-            backend,
-            permits: Arc::new(Semaphore::new(pool.max(1))),
-            timeout,
+    /// Opens the database of `url` (`sqlite://PATH`, created when missing, or
+    /// `postgres://…`), creates and fills each table from its JSONL unless it exists, and
+    /// returns the pool with, per table, how many records were loaded (0 when the table was
+    /// there). Blocking: call it before the runtime starts.
+    pub fn open(
+        url: &str,
+        pool_size: usize,
+        timeout: Duration,
+        tables: &[(&Table, &str)],
+    ) -> Result<(Db, Vec<usize>), String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let loaded = pg_ensure_loaded(url, tables)?;
+            let options = PgPoolOptions::default()
+                .max_size(pool_size)
+                .statement_timeout(timeout)
+                .wait(timeout);
+            let pool =
+                PgPool::new(url, options).map_err(|e| format!("cannot use the database: {e}"))?;
+            Ok((Db::Postgres { pool }, loaded))
+        } else if url.starts_with("sqlite://") {
+            let loaded = sqlite_ensure_loaded(url, tables)?;
+            let pool = SqlitePool::new(url, pool_size)
+                .map_err(|e| format!("cannot open {url}: {e}"))?
+                .wait(timeout);
+            Ok((Db::Sqlite { pool, timeout }, loaded))
+        } else {
+            Err(format!(
+                "the server needs a database file or server: use sqlite://PATH (or no --db for \
+                 an embedded one) or postgres://…, not {:?}",
+                sql::redact_url(url)
+            ))
         }
     }
 
-    /// The backend's dialect.
+    /// The dialect the library compiles for.
     pub fn dialect(&self) -> &'static dyn Dialect {
-        self.backend.dialect()
-    }
-
-    /// SQL for a scope (see [`Backend::scope_sql`]).
-    pub fn scope_sql(&self, scope: &Scope, n: usize) -> (String, Param) {
-        self.backend.scope_sql(scope, n)
-    }
-
-    /// Runs `f` on the blocking pool once a connection is free. A panic inside `f` is
-    /// resumed here, so the panic layer answers it (500 with the envelope).
-    pub async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn Backend, Instant) -> Result<T, Fault> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let permit = tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| Fault::Unavailable("no free database connection in time".into()))?
-            .map_err(|_| Fault::Unavailable("the pool is closed".into()))?;
-        let backend = self.backend.clone();
-        let deadline = Instant::now() + self.timeout;
-        match tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f(&*backend, deadline)
-        })
-        .await
-        {
-            Ok(result) => result.map_err(ApiError::from),
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(Fault::Failed(e.to_string()).into()),
+        match self {
+            Db::Sqlite { .. } => &Sqlite,
+            Db::Postgres { .. } => &Postgres,
         }
+    }
+
+    /// SQL that is true when `scope` holds for the record `t`, with the parameter numbered `n`.
+    pub fn scope_sql(&self, scope: &Scope, n: usize) -> (String, Param) {
+        match self {
+            Db::Sqlite { .. } => {
+                let path = format!("$.{}", scope.path.join("."));
+                let param = match &scope.value {
+                    ScopeValue::Text(t) => Param::Text(t.clone()),
+                    ScopeValue::True => Param::Int(1),
+                };
+                (format!("json_extract(t.doc, '{path}') = ?{n}"), param)
+            }
+            Db::Postgres { .. } => {
+                let path = format!("{{{}}}", scope.path.join(","));
+                let value = match &scope.value {
+                    ScopeValue::Text(t) => t.clone(),
+                    ScopeValue::True => "true".into(),
+                };
+                (
+                    format!("(t.doc::jsonb #>> '{path}') = ${n}::text"),
+                    Param::Text(value),
+                )
+            }
+        }
+    }
+
+    /// Runs a search: the records' JSON text, and the count when asked.
+    pub async fn search(&self, c: Compiled) -> Result<(Vec<String>, Option<u64>), ApiError> {
+        let result = match self {
+            Db::Sqlite { pool, timeout } => {
+                let timeout = *timeout;
+                pool.with(move |conn| {
+                    let deadline = Instant::now() + timeout;
+                    conn.progress_handler(2_000, Some(move || Instant::now() > deadline));
+                    let result = sqlite_search(conn, &c);
+                    conn.progress_handler(0, None::<fn() -> bool>);
+                    Ok(result)
+                })
+                .await
+                .map_err(db_fault)
+                .and_then(|r| r.map_err(sqlite_fault))
+            }
+            Db::Postgres { pool } => pg_search(pool, &c).await.map_err(db_fault),
+        };
+        result.map_err(ApiError::from)
+    }
+
+    /// Reads the record `key` selects (any visibility), lets `f` decide, and applies its
+    /// change to the record and every search table in one transaction. Returns the record
+    /// written. A panic in `f` reaches the panic layer (500 with the envelope); nothing is
+    /// committed.
+    pub async fn modify(
+        &self,
+        table: Arc<Table>,
+        key: Scope,
+        mut f: impl FnMut(Option<Value>) -> Result<Option<Change>, ApiError> + Send + 'static,
+    ) -> Result<Option<Value>, ApiError> {
+        let (key_sql, key_param) = self.scope_sql(&key, 1);
+        let key_sql = key_sql.replace("t.doc", "doc");
+        let result = match self {
+            Db::Sqlite { pool, .. } => pool
+                .with(move |conn| Ok(sqlite_modify(conn, &table, &key_sql, &key_param, &mut f)))
+                .await
+                .map_err(db_fault)
+                .and_then(|r| r),
+            Db::Postgres { pool } => pg_modify(pool, &table, &key_sql, &key_param, &mut f).await,
+        };
+        result.map_err(ApiError::from)?
     }
 }
 
@@ -189,37 +250,35 @@ enum Step<'a> {
 }
 
 /// The `Id` of the record a key found (`None` when none was found or it has no string `Id`).
-fn current_id(found: &Option<(i64, String)>) -> Option<String> {
-    let (_, doc) = found.as_ref()?;
-    let v: Value = serde_json::from_str(doc).ok()?;
-    v.get("Id").and_then(Value::as_str).map(str::to_string)
+fn current_id(found: Option<&Value>) -> Option<&str> {
+    found?.get("Id").and_then(Value::as_str)
 }
 
-/// Applies a change with the library's writes (the caller's transaction around them):
-/// a delete removes the found record; a put upserts the new record by its `Id`, after
-/// removing the found record when the key found one with another `Id`. Returns the record
-/// written.
-fn apply(
-    change: Option<Change>,
-    found_id: Option<&str>,
-    mut write: impl FnMut(Step<'_>) -> Result<(), sql::DbError>,
-) -> Result<Option<Value>, sql::DbError> {
+/// The library writes that apply a change: a delete removes the found record; a put upserts
+/// the new record by its `Id`, after removing the found record when the key found one with
+/// another `Id`.
+fn steps<'a>(change: &'a Option<Change>, found_id: Option<&'a str>) -> Vec<Step<'a>> {
     match change {
-        None => Ok(None),
-        Some(Change::Delete) => {
-            if let Some(id) = found_id {
-                write(Step::Delete(id))?;
-            }
-            Ok(None)
-        }
+        None => vec![],
+        Some(Change::Delete) => found_id.map(Step::Delete).into_iter().collect(),
         Some(Change::Put(record)) => {
             let new_id = record.get("Id").and_then(Value::as_str);
-            if let Some(old) = found_id.filter(|old| Some(*old) != new_id) {
-                write(Step::Delete(old))?;
-            }
-            write(Step::Upsert(&record))?;
-            Ok(Some(record))
+            let mut out: Vec<Step<'a>> = found_id
+                .filter(|old| Some(*old) != new_id)
+                .map(Step::Delete)
+                .into_iter()
+                .collect();
+            out.push(Step::Upsert(record));
+            out
         }
+    }
+}
+
+/// The record a change writes.
+fn written(change: Option<Change>) -> Option<Value> {
+    match change {
+        Some(Change::Put(record)) => Some(record),
+        _ => None,
     }
 }
 
@@ -231,85 +290,19 @@ fn parse_doc(doc: &str) -> Result<Value, Fault> {
     serde_json::from_str(doc).map_err(|e| Fault::Failed(format!("stored record is not JSON: {e}")))
 }
 
+/// The outcome of a read-modify-write: a database fault, or the handler's own answer.
+type Modified = Result<Result<Option<Value>, ApiError>, Fault>;
+
+fn db_fault(e: sql::DbError) -> Fault {
+    match e {
+        sql::DbError::Postgres(e) => pg_fault(e),
+        sql::DbError::Sqlite(e) => sqlite_fault(e),
+        sql::DbError::Pool(m) => Fault::Unavailable(m),
+        other => Fault::Failed(other.to_string()),
+    }
+}
+
 // ---- SQLite -----------------------------------------------------------------------------
-
-/// SQLite: a file database, one connection per concurrent call (WAL, so searches run
-/// while a write commits).
-pub struct SqliteBackend {
-    url: String,
-    idle: Mutex<Vec<rusqlite::Connection>>,
-}
-
-impl SqliteBackend {
-    /// A backend on `sqlite://PATH`.
-    pub fn new(url: &str) -> Result<SqliteBackend, String> {
-        if !url.starts_with("sqlite://") {
-            return Err(format!(
-                "the server needs a database file: use sqlite://PATH (or no --db for an \
-                 embedded one), not {url:?}"
-            ));
-        }
-        let backend = SqliteBackend {
-            url: url.to_string(),
-            idle: Mutex::new(Vec::new()),
-        };
-        let conn = backend
-            .open()
-            .map_err(|f| format!("cannot open {url}: {f:?}"))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| format!("cannot open {url}: {e}"))?;
-        backend.give_back(conn);
-        Ok(backend)
-    }
-
-    fn open(&self) -> Result<rusqlite::Connection, Fault> {
-        let conn = sql::sqlite::open(&self.url).map_err(|e| Fault::Unavailable(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(sqlite_fault)?;
-        Ok(conn)
-    }
-
-    fn take(&self) -> Result<rusqlite::Connection, Fault> {
-        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
-        match idle {
-            Some(c) => Ok(c),
-            None => self.open(),
-        }
-    }
-
-    fn give_back(&self, conn: rusqlite::Connection) {
-        if let Ok(mut v) = self.idle.lock() {
-            v.push(conn);
-        }
-    }
-
-    /// Runs `f` on a connection with the deadline as a progress handler.
-    fn with<T>(
-        &self,
-        deadline: Option<Instant>,
-        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, rusqlite::Error>,
-    ) -> Result<T, Fault> {
-        let mut conn = self.take()?;
-        if let Some(deadline) = deadline {
-            conn.progress_handler(2_000, Some(move || Instant::now() > deadline));
-        }
-        let result = f(&mut conn);
-        conn.progress_handler(0, None::<fn() -> bool>);
-        match result {
-            Ok(v) => {
-                self.give_back(conn);
-                Ok(v)
-            }
-            Err(e) => {
-                let fault = sqlite_fault(e);
-                if !matches!(fault, Fault::Unavailable(_)) {
-                    self.give_back(conn);
-                }
-                Err(fault)
-            }
-        }
-    }
-}
 
 fn sqlite_fault(e: rusqlite::Error) -> Fault {
     use rusqlite::ErrorCode as C;
@@ -325,156 +318,105 @@ fn sqlite_fault(e: rusqlite::Error) -> Fault {
     }
 }
 
-fn sqlite_params(params: &[Param]) -> Vec<rusqlite::types::Value> {
-    params.iter().map(sql::sqlite::param_value).collect()
+/// Creates the database file (WAL) and the tables that are missing, on a connection of
+/// its own; tables that are there must have this build's layout, or every write would fail.
+fn sqlite_ensure_loaded(url: &str, tables: &[(&Table, &str)]) -> Result<Vec<usize>, String> {
+    let mut conn = sql::sqlite::open(url).map_err(|e| format!("cannot open {url}: {e}"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| format!("cannot open {url}: {e}"))?;
+    let mut loaded = Vec::new();
+    for (table, jsonl) in tables {
+        let name = &table.layout.table;
+        let exists: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .map_err(|e| format!("cannot prepare table {name}: {e}"))?;
+        let n = if exists {
+            sql::sqlite::check_layout(&conn, &table.schema).map(|()| 0)
+        } else {
+            sql::sqlite::load(&mut conn, &table.schema, jsonl.as_bytes(), utc())
+        }
+        .map_err(|e| format!("cannot prepare table {name}: {e}"))?;
+        loaded.push(n);
+    }
+    Ok(loaded)
 }
 
-impl Backend for SqliteBackend {
-    fn dialect(&self) -> &'static dyn Dialect {
-        &Sqlite
-    }
-
-    fn scope_sql(&self, scope: &Scope, n: usize) -> (String, Param) {
-        let path = format!("$.{}", scope.path.join("."));
-        match &scope.value {
-            ScopeValue::Text(t) => (
-                format!("json_extract(t.doc, '{path}') = ?{n}"),
-                Param::Text(t.clone()),
-            ),
-            ScopeValue::True => (
-                format!("json_extract(t.doc, '{path}') = ?{n}"),
-                Param::Int(1),
-            ),
+fn sqlite_search(
+    conn: &rusqlite::Connection,
+    c: &Compiled,
+) -> Result<(Vec<String>, Option<u64>), rusqlite::Error> {
+    let mut docs = Vec::new();
+    if let Some((sql, params)) = &c.select {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            r.get::<_, String>(1)
+        })?;
+        for r in rows {
+            docs.push(r?);
         }
     }
+    let count = match &c.count {
+        Some((sql, params)) => {
+            let n = conn
+                .prepare_cached(sql)?
+                .query_row(rusqlite::params_from_iter(params.iter()), |r| {
+                    r.get::<_, i64>(0)
+                })?;
+            Some(u64::try_from(n).unwrap_or(0))
+        }
+        None => None,
+    };
+    Ok((docs, count))
+}
 
-    fn search(&self, c: &Compiled, deadline: Instant) -> Result<(Vec<String>, Option<u64>), Fault> {
-        self.with(Some(deadline), |conn| {
-            let mut docs = Vec::new();
-            if let Some((sql, params)) = &c.select {
-                let mut stmt = conn.prepare_cached(sql)?;
-                let rows = stmt
-                    .query_map(rusqlite::params_from_iter(sqlite_params(params)), |r| {
-                        r.get::<_, String>(1)
-                    })?;
-                for r in rows {
-                    docs.push(r?);
-                }
+fn sqlite_modify(
+    conn: &mut rusqlite::Connection,
+    table: &Table,
+    key_sql: &str,
+    key_param: &Param,
+    f: &mut dyn FnMut(Option<Value>) -> Result<Option<Change>, ApiError>,
+) -> Modified {
+    conn.busy_timeout(SQLITE_BUSY).map_err(sqlite_fault)?;
+    let main = Sqlite.quote(&table.layout.table);
+    // Writers take turns (IMMEDIATE); searches read the last commit meanwhile (WAL).
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sqlite_fault)?;
+    let found: Option<String> = {
+        let mut stmt = tx
+            .prepare_cached(&format!("SELECT doc FROM {main} WHERE {key_sql}"))
+            .map_err(sqlite_fault)?;
+        let mut rows = stmt.query([key_param]).map_err(sqlite_fault)?;
+        match rows.next().map_err(sqlite_fault)? {
+            Some(r) => Some(r.get(0).map_err(sqlite_fault)?),
+            None => None,
+        }
+    };
+    let current = found.as_deref().map(parse_doc).transpose()?;
+    let found_id = current_id(current.as_ref()).map(str::to_string);
+    let change = match f(current) {
+        Ok(c) => c,
+        // Not committed: the transaction rolls back when dropped.
+        Err(e) => return Ok(Err(e)),
+    };
+    for step in steps(&change, found_id.as_deref()) {
+        match step {
+            Step::Delete(id) => sql::sqlite::delete(&tx, &table.schema, id).map(|_| ()),
+            Step::Upsert(record) => {
+                sql::sqlite::upsert(&tx, &table.schema, record, utc()).map(|_| ())
             }
-            let count = match &c.count {
-                Some((sql, params)) => Some(
-                    conn.prepare_cached(sql)?
-                        .query_row(rusqlite::params_from_iter(sqlite_params(params)), |r| {
-                            r.get::<_, i64>(0)
-                        })? as u64,
-                ),
-                None => None,
-            };
-            Ok((docs, count))
-        })
-    }
-
-    fn modify(
-        &self,
-        table: &Table,
-        key: &Scope,
-        f: &mut dyn FnMut(Option<Value>) -> Result<Option<Change>, ApiError>,
-    ) -> Result<Result<Option<Value>, ApiError>, Fault> {
-        let (key_sql, key_param) = self.scope_sql(key, 1);
-        let key_sql = key_sql.replace("t.doc", "doc");
-        let main = Sqlite.quote(&table.layout.table);
-        let mut parse_error = None;
-        let mut library_error = None;
-        let result = self.with(None, |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let found: Option<(i64, String)> = {
-                let mut stmt =
-                    tx.prepare_cached(&format!("SELECT rid, doc FROM {main} WHERE {key_sql}"))?;
-                let mut rows = stmt.query([sql::sqlite::param_value(&key_param)])?;
-                match rows.next()? {
-                    Some(r) => Some((r.get(0)?, r.get(1)?)),
-                    None => None,
-                }
-            };
-            let current = match &found {
-                Some((_, doc)) => match serde_json::from_str(doc) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        parse_error = Some(e.to_string());
-                        return Ok(Ok(None));
-                    }
-                },
-                None => None,
-            };
-            let change = match f(current) {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            let found_id = current_id(&found);
-            let written = match apply(change, found_id.as_deref(), |step| match step {
-                Step::Delete(id) => sql::sqlite::delete(&tx, &table.schema, id).map(|_| ()),
-                Step::Upsert(record) => {
-                    sql::sqlite::upsert(&tx, &table.schema, record, utc()).map(|_| ())
-                }
-            }) {
-                Ok(w) => w,
-                Err(sql::DbError::Sqlite(e)) => return Err(e),
-                Err(e) => {
-                    // Not committed: the transaction rolls back when dropped.
-                    library_error = Some(e.to_string());
-                    return Ok(Ok(None));
-                }
-            };
-            tx.commit()?;
-            Ok(Ok(written))
-        })?;
-        match (parse_error, library_error) {
-            (Some(m), _) => Err(Fault::Failed(format!("stored record is not JSON: {m}"))),
-            (_, Some(m)) => Err(Fault::Failed(m)),
-            (None, None) => Ok(result),
         }
+        .map_err(db_fault)?;
     }
-
-    fn ensure_loaded(&self, table: &Table, jsonl: &str) -> Result<usize, Fault> {
-        let name = table.layout.table.clone();
-        let schema = table.schema.clone();
-        let loaded = self.with(None, |conn| {
-            let exists: bool = conn.query_row(
-                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                [&name],
-                |r| r.get(0),
-            )?;
-            // The library's load makes the Id index and the layout record; tables that are
-            // there must have this build's layout, or every write would fail.
-            Ok(if exists {
-                sql::sqlite::check_layout(conn, &schema)
-                    .map(|()| 0)
-                    .map_err(|e| e.to_string())
-            } else {
-                sql::sqlite::load(conn, &schema, jsonl.as_bytes(), utc())
-                    .map_err(|e| format!("loading {name}: {e}"))
-            })
-        })?;
-        loaded.map_err(Fault::Failed)
-    }
+    tx.commit().map_err(sqlite_fault)?;
+    Ok(Ok(written(change)))
 }
 
 // ---- PostgreSQL -------------------------------------------------------------------------
-
-/// PostgreSQL: a pool of synchronous clients with `statement_timeout` set; a client whose
-/// connection broke is dropped and a new one is opened on demand, so the server recovers
-/// by itself when the database comes back.
-pub struct PostgresBackend {
-    url: String,
-    statement_timeout: Duration,
-    idle: Mutex<Vec<postgres::Client>>,
-}
-
-type PgParam = Box<dyn postgres::types::ToSql + Sync>;
-
-fn pg_refs(values: &[PgParam]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-    values.iter().map(|b| b.as_ref()).collect()
-}
 
 fn pg_fault(e: postgres::Error) -> Fault {
     use postgres::error::SqlState;
@@ -492,201 +434,100 @@ fn pg_fault(e: postgres::Error) -> Fault {
     }
 }
 
-fn db_fault(e: sql::DbError) -> Fault {
-    match e {
-        sql::DbError::Postgres(e) => pg_fault(e),
-        sql::DbError::Sqlite(e) => sqlite_fault(e),
-        other => Fault::Failed(other.to_string()),
-    }
-}
-
-impl PostgresBackend {
-    /// A backend on `postgres://…`; connects once to check the URL.
-    pub fn new(url: &str, statement_timeout: Duration) -> Result<PostgresBackend, String> {
-        let backend = PostgresBackend {
-            url: url.to_string(),
-            statement_timeout,
-            idle: Mutex::new(Vec::new()),
-        };
-        let client = backend
-            .open()
-            .map_err(|f| format!("cannot connect to the database: {f:?}"))?;
-        backend.give_back(client);
-        Ok(backend)
-    }
-
-    fn open(&self) -> Result<postgres::Client, Fault> {
-        let mut client = sql::postgres::connect(&self.url).map_err(db_fault)?;
-        client
-            .batch_execute(&format!(
-                "SET statement_timeout = {}",
-                self.statement_timeout.as_millis().max(1)
-            ))
-            .map_err(pg_fault)?;
-        Ok(client)
-    }
-
-    fn take(&self) -> Result<postgres::Client, Fault> {
-        loop {
-            let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
-            match idle {
-                Some(c) if c.is_closed() => continue,
-                Some(c) => return Ok(c),
-                None => return self.open(),
-            }
-        }
-    }
-
-    fn give_back(&self, client: postgres::Client) {
-        if let Ok(mut v) = self.idle.lock() {
-            v.push(client);
-        }
-    }
-
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
-    ) -> Result<T, Fault> {
-        let mut client = self.take()?;
-        match f(&mut client) {
-            Ok(v) => {
-                self.give_back(client);
-                Ok(v)
-            }
-            Err(e) => {
-                let fault = pg_fault(e);
-                if !matches!(fault, Fault::Unavailable(_)) && !client.is_closed() {
-                    self.give_back(client);
-                }
-                Err(fault)
-            }
-        }
-    }
-}
-
-impl Backend for PostgresBackend {
-    fn dialect(&self) -> &'static dyn Dialect {
-        &Postgres
-    }
-
-    fn scope_sql(&self, scope: &Scope, n: usize) -> (String, Param) {
-        let path = format!("{{{}}}", scope.path.join(","));
-        let value = match &scope.value {
-            ScopeValue::Text(t) => t.clone(),
-            ScopeValue::True => "true".into(),
-        };
-        (
-            format!("(t.doc::jsonb #>> '{path}') = ${n}::text"),
-            Param::Text(value),
-        )
-    }
-
-    fn search(
-        &self,
-        c: &Compiled,
-        _deadline: Instant,
-    ) -> Result<(Vec<String>, Option<u64>), Fault> {
-        self.with(|client| {
-            let mut docs = Vec::new();
-            if let Some((sql, params)) = &c.select {
-                let values: Vec<PgParam> = params.iter().map(sql::postgres::param_value).collect();
-                let stmt = client.prepare(sql)?;
-                for row in client.query(&stmt, &pg_refs(&values))? {
-                    docs.push(row.get::<_, String>(1));
-                }
-            }
-            let count = match &c.count {
-                Some((sql, params)) => {
-                    let values: Vec<PgParam> =
-                        params.iter().map(sql::postgres::param_value).collect();
-                    let n: i64 = client.query_one(sql.as_str(), &pg_refs(&values))?.get(0);
-                    Some(n as u64)
-                }
-                None => None,
-            };
-            Ok((docs, count))
-        })
-    }
-
-    fn modify(
-        &self,
-        table: &Table,
-        key: &Scope,
-        f: &mut dyn FnMut(Option<Value>) -> Result<Option<Change>, ApiError>,
-    ) -> Result<Result<Option<Value>, ApiError>, Fault> {
-        let (key_sql, key_param) = self.scope_sql(key, 1);
-        let key_sql = key_sql.replace("t.doc", "doc");
-        let main = Postgres.quote(&table.layout.table);
-        let mut parse_error = None;
-        let mut library_error = None;
-        let result = self.with(|client| {
-            let mut tx = client.transaction()?;
-            // Writers of one table take turns; searches (ACCESS SHARE) are not blocked.
-            tx.batch_execute(&format!("LOCK TABLE {main} IN SHARE ROW EXCLUSIVE MODE"))?;
-            let found: Option<(i64, String)> = tx
-                .query_opt(
-                    &format!("SELECT rid, doc FROM {main} WHERE {key_sql}"),
-                    &pg_refs(&[sql::postgres::param_value(&key_param)]),
-                )?
-                .map(|r| (r.get(0), r.get(1)));
-            let current = match &found {
-                Some((_, doc)) => match serde_json::from_str(doc) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        parse_error = Some(e.to_string());
-                        return Ok(Ok(None));
-                    }
-                },
-                None => None,
-            };
-            let change = match f(current) {
-                Ok(c) => c,
-                Err(e) => return Ok(Err(e)),
-            };
-            let found_id = current_id(&found);
-            let written = match apply(change, found_id.as_deref(), |step| match step {
-                Step::Delete(id) => sql::postgres::delete(&mut tx, &table.schema, id).map(|_| ()),
-                Step::Upsert(record) => {
-                    sql::postgres::upsert(&mut tx, &table.schema, record, utc()).map(|_| ())
-                }
-            }) {
-                Ok(w) => w,
-                Err(sql::DbError::Postgres(e)) => return Err(e),
-                Err(e) => {
-                    // Not committed: the transaction rolls back when dropped.
-                    library_error = Some(e.to_string());
-                    return Ok(Ok(None));
-                }
-            };
-            tx.commit()?;
-            Ok(Ok(written))
-        })?;
-        match (parse_error, library_error) {
-            (Some(m), _) => Err(Fault::Failed(format!("stored record is not JSON: {m}"))),
-            (_, Some(m)) => Err(Fault::Failed(m)),
-            (None, None) => Ok(result),
-        }
-    }
-
-    fn ensure_loaded(&self, table: &Table, jsonl: &str) -> Result<usize, Fault> {
-        let name = table.layout.table.clone();
-        // Start-up work, not a request: a connection of its own without the request
-        // statement timeout (a 1 ms timeout cancelled this very step on a slow machine).
-        let mut client = sql::postgres::connect(&self.url).map_err(db_fault)?;
+/// Start-up work, not a request: a synchronous connection of its own without the request
+/// statement timeout (a 1 ms timeout would cancel the load itself on a slow machine).
+fn pg_ensure_loaded(url: &str, tables: &[(&Table, &str)]) -> Result<Vec<usize>, String> {
+    let mut client =
+        sql::postgres::connect(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut loaded = Vec::new();
+    for (table, jsonl) in tables {
+        let name = &table.layout.table;
         let exists: bool = client
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
-            .map_err(pg_fault)?
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[name])
+            .map_err(|e| format!("cannot prepare table {name}: {e}"))?
             .get(0);
         // The library's load makes the Id index and the layout record; tables that are
         // there must have this build's layout, or every write would fail.
-        if exists {
-            sql::postgres::check_layout(&mut client, &table.schema).map_err(db_fault)?;
-            Ok(0)
+        let n = if exists {
+            sql::postgres::check_layout(&mut client, &table.schema).map(|()| 0)
         } else {
             sql::postgres::load(&mut client, &table.schema, jsonl.as_bytes(), utc())
-                .map_err(db_fault)
+        }
+        .map_err(|e| format!("cannot prepare table {name}: {e}"))?;
+        loaded.push(n);
+    }
+    Ok(loaded)
+}
+
+async fn pg_search(
+    pool: &PgPool,
+    c: &Compiled,
+) -> Result<(Vec<String>, Option<u64>), sql::DbError> {
+    let client = pool.client().await?;
+    let mut docs = Vec::new();
+    if let Some((sql, params)) = &c.select {
+        let stmt = client.prepare_cached(sql).await?;
+        for row in client.query(&stmt, &bind::postgres_params(params)).await? {
+            docs.push(row.try_get::<_, String>(1)?);
         }
     }
+    let count = match &c.count {
+        Some((sql, params)) => {
+            let stmt = client.prepare_cached(sql).await?;
+            let n: i64 = client
+                .query_one(&stmt, &bind::postgres_params(params))
+                .await?
+                .try_get(0)?;
+            Some(u64::try_from(n).unwrap_or(0))
+        }
+        None => None,
+    };
+    Ok((docs, count))
+}
+
+async fn pg_modify(
+    pool: &PgPool,
+    table: &Table,
+    key_sql: &str,
+    key_param: &Param,
+    f: &mut (dyn FnMut(Option<Value>) -> Result<Option<Change>, ApiError> + Send),
+) -> Modified {
+    let main = Postgres.quote(&table.layout.table);
+    let mut client = pool.client().await.map_err(db_fault)?;
+    let mut tx = client.transaction().await.map_err(pg_fault)?;
+    // Writers of one table take turns; searches (ACCESS SHARE) are not blocked.
+    tx.batch_execute(&format!("LOCK TABLE {main} IN SHARE ROW EXCLUSIVE MODE"))
+        .await
+        .map_err(pg_fault)?;
+    let found: Option<String> = match tx
+        .query_opt(
+            &format!("SELECT doc FROM {main} WHERE {key_sql}"),
+            &[key_param],
+        )
+        .await
+        .map_err(pg_fault)?
+    {
+        Some(row) => Some(row.try_get(0).map_err(pg_fault)?),
+        None => None,
+    };
+    let current = found.as_deref().map(parse_doc).transpose()?;
+    let found_id = current_id(current.as_ref()).map(str::to_string);
+    let change = match f(current) {
+        Ok(c) => c,
+        // Not committed: the transaction rolls back when dropped.
+        Err(e) => return Ok(Err(e)),
+    };
+    for step in steps(&change, found_id.as_deref()) {
+        match step {
+            Step::Delete(id) => pool::delete(&mut *tx, &table.schema, id).await.map(|_| ()),
+            Step::Upsert(record) => pool::upsert(&mut *tx, &table.schema, record, utc())
+                .await
+                .map(|_| ()),
+        }
+        .map_err(db_fault)?;
+    }
+    tx.commit().await.map_err(pg_fault)?;
+    Ok(Ok(written(change)))
 }
 
 /// Parses a stored record (for callers outside this module).

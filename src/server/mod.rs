@@ -41,7 +41,7 @@ use spark_filter::request::TokenKey;
 use tower::ServiceExt as _;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use db::{Backend, Db, PostgresBackend, SqliteBackend, Table};
+use db::{Db, Table};
 use envelope::{ApiError, Failure};
 use keys::Keys;
 
@@ -152,10 +152,9 @@ pub fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .max_blocking_threads(config.pool_size.max(1) + 8)
         .build()?;
-    // The synchronous database clients must not run on the async threads: connect and load
-    // before the runtime starts (afterwards they run on its blocking pool), and close them
-    // after it stops (a PostgreSQL client blocks when it is dropped): `keep` holds the last
-    // reference to the back end until then.
+    // The start-up load uses the library's synchronous loaders, which must not run on the
+    // async threads: it happens before the runtime starts. The pools' connections are
+    // closed after the runtime stops: `keep` holds the last reference to them until then.
     let (state, temp_db) = prepare(&config)?;
     let keep = state.db.clone();
     let result = runtime.block_on(serve(config, state, temp_db));
@@ -217,12 +216,6 @@ fn prepare(config: &Config) -> Result<(AppState, Option<PathBuf>), Box<dyn std::
             url
         }
     };
-    let backend: Arc<dyn Backend> =
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Arc::new(PostgresBackend::new(&url, config.statement_timeout)?)
-        } else {
-            Arc::new(SqliteBackend::new(&url)?)
-        };
     let table = |name: &str| -> Result<Arc<Table>, String> {
         Ok(Arc::new(Table::new(
             builtin::builtin(name).ok_or_else(|| format!("no built-in schema {name}"))?,
@@ -237,29 +230,33 @@ fn prepare(config: &Config) -> Result<(AppState, Option<PathBuf>), Box<dyn std::
             TokenKey::new(secret.to_vec())
         }
     };
-    let state = AppState {
-        token_key,
-        db: Db::new(backend.clone(), config.pool_size, config.statement_timeout),
-        keys: Arc::new(keys),
-        accounts: table("accounts")?,
-        groups: table("portal-groups")?,
-        portals: table("portal-accounts")?,
-    };
+    let (accounts, groups, portals) = (
+        table("accounts")?,
+        table("portal-groups")?,
+        table("portal-accounts")?,
+    );
     let started = Instant::now();
-    let portals = sample_portal_accounts();
-    for (t, data) in [
-        (&state.accounts, ACCOUNTS),
-        (&state.groups, PORTAL_GROUPS),
-        (&state.portals, portals.as_str()),
-    ] {
-        let n = backend
-            .ensure_loaded(t, data)
-            .map_err(|f| format!("cannot prepare table {}: {f:?}", t.layout.table))?;
+    let portal_records = sample_portal_accounts();
+    let tables = [
+        (&*accounts, ACCOUNTS),
+        (&*groups, PORTAL_GROUPS),
+        (&*portals, portal_records.as_str()),
+    ];
+    let (db, loaded) = Db::open(&url, config.pool_size, config.statement_timeout, &tables)?;
+    for ((t, _), n) in tables.iter().zip(loaded) {
         if n > 0 {
             tracing::info!(table = %t.layout.table, records = n, "loaded sample records");
         }
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, "database ready");
+    let state = AppState {
+        token_key,
+        db,
+        keys: Arc::new(keys),
+        accounts,
+        groups,
+        portals,
+    };
     Ok((state, temp_db))
 }
 

@@ -128,9 +128,7 @@ pub async fn run(
         select: compiled.rows.map(|q| (q.sql, q.params)),
         count: compiled.count.map(|q| (q.sql, q.params)),
     };
-    let (docs, total) = db
-        .run(move |b, deadline| b.search(&compiled, deadline))
-        .await?;
+    let (docs, total) = db.search(compiled).await?;
     if route.single && docs.is_empty() && search.wants_rows() {
         return Err(ApiError::not_found("no record with that Id"));
     }

@@ -143,11 +143,7 @@ async fn modify(
     f: impl FnMut(Option<Value>) -> Result<Option<Change>, ApiError> + Send + 'static,
 ) -> Result<Option<Value>, ApiError> {
     let table = state.table(table).clone();
-    let mut f = f;
-    state
-        .db
-        .run(move |b, _| b.modify(&table, &key, &mut f))
-        .await?
+    state.db.modify(table, key, f).await
 }
 
 async fn not_implemented(_: Authed) -> ApiError {

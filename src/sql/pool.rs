@@ -65,8 +65,9 @@ mod postgres {
         /// `statement_timeout` of every connection (default: none). A cancelled statement
         /// is a [`DbError::Postgres`] whose SQLSTATE is `57014`.
         pub statement_timeout: Option<Duration>,
-        /// How long a caller waits for a free connection before [`DbError::Pool`]
-        /// (default 30 s).
+        /// How long a caller waits for a free slot of the pool before [`DbError::Pool`]
+        /// (default 30 s). Opening a new connection is not part of the wait (bound it with
+        /// the URL's `connect_timeout`), so a short wait does not fail every first use.
         pub wait: Duration,
     }
 
@@ -83,7 +84,7 @@ mod postgres {
             self
         }
 
-        /// How long a caller waits for a free connection.
+        /// How long a caller waits for a free slot of the pool.
         pub fn wait(mut self, t: Duration) -> PgPoolOptions {
             self.wait = t;
             self
@@ -149,6 +150,7 @@ mod postgres {
             );
             let pool = Pool::builder(manager)
                 .max_size(options.max_size.max(1))
+                .wait_timeout(Some(options.wait))
                 .runtime(Runtime::Tokio1)
                 .build()
                 .map_err(|e| DbError::Pool(e.to_string()))?;
@@ -159,16 +161,19 @@ mod postgres {
         }
 
         /// A connection of the pool, for statements of the caller's own (its own
-        /// transactions, `prepare_cached`); it goes back to the pool when dropped.
+        /// transactions, `prepare_cached`); it goes back to the pool when dropped. A
+        /// connection whose server went away is not handed out again: the next call opens a
+        /// new one. No free slot within the pool's `wait` is [`DbError::Pool`]; a connection
+        /// that cannot be opened is the server's [`DbError::Postgres`].
         pub async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
-            match tokio::time::timeout(self.wait, self.pool.get()).await {
-                Ok(Ok(client)) => Ok(client),
-                Ok(Err(PoolError::Backend(e))) => Err(DbError::Postgres(e)),
-                Ok(Err(e)) => Err(DbError::Pool(e.to_string())),
-                Err(_) => Err(DbError::Pool(format!(
+            match self.pool.get().await {
+                Ok(client) => Ok(client),
+                Err(PoolError::Backend(e)) => Err(DbError::Postgres(e)),
+                Err(PoolError::Timeout(_)) => Err(DbError::Pool(format!(
                     "no free connection within {} ms",
                     self.wait.as_millis()
                 ))),
+                Err(e) => Err(DbError::Pool(e.to_string())),
             }
         }
     }
@@ -426,6 +431,7 @@ pub use self::sqlite::SqlitePool;
 #[cfg(feature = "async-sqlite")]
 mod sqlite {
     use std::sync::{Arc, Mutex};
+    use std::time::Duration;
 
     use rusqlite::Connection;
     use tokio::sync::Semaphore;
@@ -452,6 +458,7 @@ mod sqlite {
         path: Arc<str>,
         idle: Arc<Mutex<Vec<Connection>>>,
         permits: Arc<Semaphore>,
+        wait: Option<Duration>,
     }
 
     impl SqlitePool {
@@ -469,7 +476,23 @@ mod sqlite {
                 path: path.into(),
                 idle: Arc::new(Mutex::new(Vec::new())),
                 permits: Arc::new(Semaphore::new(max_size.max(1))),
+                wait: None,
             })
+        }
+
+        /// Bounds how long a call waits for one of the `max_size` connections: past it the
+        /// call fails with [`DbError::Pool`] (default: it waits as long as it takes).
+        ///
+        /// ```no_run
+        /// # fn f() -> Result<(), spark_filter::sql::DbError> {
+        /// use spark_filter::sql::pool::SqlitePool;
+        /// let pool = SqlitePool::new("sqlite://accounts.db", 4)?
+        ///     .wait(std::time::Duration::from_secs(2));
+        /// # Ok(()) }
+        /// ```
+        pub fn wait(mut self, t: Duration) -> SqlitePool {
+            self.wait = Some(t);
+            self
         }
 
         /// Runs `f` with a connection of the pool on tokio's blocking pool. A panic in `f`
@@ -478,12 +501,14 @@ mod sqlite {
             &self,
             f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
         ) -> Result<T, DbError> {
-            let permit = self
-                .permits
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| DbError::Pool("the pool is closed".into()))?;
+            let acquire = self.permits.clone().acquire_owned();
+            let permit = match self.wait {
+                Some(wait) => tokio::time::timeout(wait, acquire).await.map_err(|_| {
+                    DbError::Pool(format!("no free connection within {} ms", wait.as_millis()))
+                })?,
+                None => acquire.await,
+            }
+            .map_err(|_| DbError::Pool("the pool is closed".into()))?;
             let (path, idle) = (self.path.clone(), self.idle.clone());
             let joined = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
