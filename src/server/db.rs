@@ -123,7 +123,8 @@ pub enum Db {
     },
 }
 
-/// How long a SQLite write waits for another write's lock before 1550.
+/// How long a SQLite call waits for another connection's lock before 1550 (the pool's
+/// connections come with a longer one).
 const SQLITE_BUSY: Duration = Duration::from_secs(5);
 
 impl Db {
@@ -200,6 +201,7 @@ impl Db {
             Db::Sqlite { pool, timeout } => {
                 let timeout = *timeout;
                 pool.with(move |conn| {
+                    conn.busy_timeout(SQLITE_BUSY)?;
                     let deadline = Instant::now() + timeout;
                     conn.progress_handler(2_000, Some(move || Instant::now() > deadline));
                     let result = sqlite_search(conn, &c);
