@@ -72,6 +72,25 @@ pub const MAX_PAGE: u64 = 100_000;
 /// The largest `_skip`.
 pub const MAX_SKIP: u64 = 2_500_000;
 
+/// The hint a `_limit` over the largest for most keys gets.
+const LIMIT_HINT: &str = " (a Replication key may ask for up to 1000)";
+const _: () = assert!(MAX_REPLICATION_LIMIT == 1000, "LIMIT_HINT names it");
+
+/// The search parameters of a request, borrowed (from a [`Request`], or from the query
+/// string itself when nothing in a value is percent-encoded).
+#[derive(Clone, Copy)]
+struct Params<'a> {
+    filter: Option<&'a str>,
+    orderby: Option<&'a str>,
+    limit: Option<&'a str>,
+    page: Option<&'a str>,
+    skip: Option<&'a str>,
+    skiptoken: Option<&'a str>,
+    pagination: Option<&'a str>,
+    select: Option<&'a str>,
+    expand: Option<&'a str>,
+}
+
 /// How to check requests: the caller with the plan options (limits, clock, zone, unknown
 /// field policy), and the token key. Build it once per caller and pass it by reference.
 #[derive(Clone, Debug)]
@@ -172,13 +191,64 @@ impl Search {
         schema: &Schema,
         options: &SearchOptions,
     ) -> Result<Search, SearchError> {
-        Search::check(&Request::from_query(query)?, schema, options)
+        // The parameters are borrowed from the query string when nothing in them is
+        // percent-encoded (`_orderby=-LastName`, `_limit=25`).
+        let values = query::read(query)?;
+        let [
+            filter,
+            orderby,
+            limit,
+            page,
+            skip,
+            skiptoken,
+            pagination,
+            select,
+            expand,
+        ] = values.each_ref().map(|v| v.as_deref());
+        Search::check_params(
+            Params {
+                filter,
+                orderby,
+                limit,
+                page,
+                skip,
+                skiptoken,
+                pagination,
+                select,
+                expand,
+            },
+            schema,
+            options,
+        )
     }
 
     /// Checks request parameters against a schema for the options' caller. Every problem is
     /// reported, not only the first.
     pub fn check(
         request: &Request,
+        schema: &Schema,
+        options: &SearchOptions,
+    ) -> Result<Search, SearchError> {
+        Search::check_params(
+            Params {
+                filter: request.filter.as_deref(),
+                orderby: request.orderby.as_deref(),
+                limit: request.limit.as_deref(),
+                page: request.page.as_deref(),
+                skip: request.skip.as_deref(),
+                skiptoken: request.skiptoken.as_deref(),
+                pagination: request.pagination.as_deref(),
+                select: request.select.as_deref(),
+                expand: request.expand.as_deref(),
+            },
+            schema,
+            options,
+        )
+    }
+
+    /// [`Search::check`] over borrowed parameter values.
+    fn check_params(
+        request: Params<'_>,
         schema: &Schema,
         options: &SearchOptions,
     ) -> Result<Search, SearchError> {
@@ -197,7 +267,7 @@ impl Search {
         let mut problems = Vec::new();
 
         // _filter
-        let filter = request.filter.as_deref().unwrap_or("");
+        let filter = request.filter.unwrap_or("");
         let mut plan = match plan::check(filter, schema, &options.plan) {
             Ok(plan) => Some(plan),
             Err(errors) => {
@@ -212,7 +282,7 @@ impl Search {
         };
 
         // _orderby
-        let orderby = request.orderby.as_deref().unwrap_or("");
+        let orderby = request.orderby.unwrap_or("");
         let mut keys = Vec::new();
         if !orderby.is_empty() {
             match plan::order_by(orderby, schema, caller) {
@@ -237,36 +307,18 @@ impl Search {
         } else {
             MAX_LIMIT
         };
-        let limit_hint = if caller.replication {
-            String::new()
-        } else {
-            format!(" (a Replication key may ask for up to {MAX_REPLICATION_LIMIT})")
-        };
+        let limit_hint = if caller.replication { "" } else { LIMIT_HINT };
         let limit = integer(
             &mut problems,
             "_limit",
-            request.limit.as_deref(),
+            request.limit,
             0,
             max_limit,
-            &limit_hint,
+            limit_hint,
         )
         .unwrap_or(DEFAULT_LIMIT);
-        let page = integer(
-            &mut problems,
-            "_page",
-            request.page.as_deref(),
-            1,
-            MAX_PAGE,
-            "",
-        );
-        let skip = integer(
-            &mut problems,
-            "_skip",
-            request.skip.as_deref(),
-            0,
-            MAX_SKIP,
-            "",
-        );
+        let page = integer(&mut problems, "_page", request.page, 1, MAX_PAGE, "");
+        let skip = integer(&mut problems, "_skip", request.skip, 0, MAX_SKIP, "");
         let order_text = canonical_order(&keys);
         let mut paging = Paging::Page(page.unwrap_or(1));
         if request.page.is_some() && request.skip.is_some() {
@@ -278,7 +330,7 @@ impl Search {
         } else if let Some(s) = skip {
             paging = Paging::Skip(s);
         }
-        if let Some(token) = request.skiptoken.as_deref() {
+        if let Some(token) = request.skiptoken {
             if request.page.is_some() || request.skip.is_some() {
                 problems.push(Problem::parameter(
                     "_skiptoken",
@@ -303,7 +355,7 @@ impl Search {
         }
 
         // _pagination
-        let pagination = match request.pagination.as_deref() {
+        let pagination = match request.pagination {
             None | Some("0") => PaginationMode::Off,
             Some("1") => PaginationMode::On,
             Some("count") => PaginationMode::Count,
@@ -321,7 +373,7 @@ impl Search {
 
         // _expand
         let mut expand = Vec::new();
-        for name in list(request.expand.as_deref()) {
+        for name in list(request.expand) {
             match schema.expansion(name) {
                 None => {
                     let names: Vec<&str> =
@@ -375,7 +427,7 @@ impl Search {
 
         // _select
         let mut select = None;
-        if let Some(text) = request.select.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(text) = request.select.filter(|s| !s.is_empty()) {
             let mut paths = Vec::new();
             for name in list(Some(text)) {
                 match schema.field_named(name) {
@@ -763,7 +815,6 @@ impl Search {
     ) -> Result<SearchSql, SearchError> {
         let filter = sql::condition(&self.plan, layout, dialect, offset)
             .map_err(|e| SearchError::from_filter(vec![e], ""))?;
-        let table = dialect.quote(&layout.table);
         // With a scope, conditions and parameter lists start with it.
         let scoped = |condition: &str, params: &[Param]| -> (String, Vec<Param>) {
             match &scope {
@@ -778,22 +829,42 @@ impl Search {
         };
         let count = self.wants_count().then(|| {
             let (condition, params) = scoped(&filter.sql, &filter.params);
+            let mut sql = String::with_capacity(condition.len() + layout.table.len() + 40);
+            sql.push_str("SELECT COUNT(*) FROM ");
+            dialect.quote_into(&mut sql, &layout.table);
+            sql.push_str(" AS t WHERE ");
+            sql.push_str(&condition);
             sql::Query {
-                sql: format!("SELECT COUNT(*) FROM {table} AS t WHERE {condition}"),
+                sql,
                 condition,
                 params,
             }
         });
-        let mut columns = Vec::with_capacity(self.plan.order_by.len());
+        // ` ORDER BY col IS NULL, col DESC, …`, written once (this runs per request); every
+        // key is checked here, also when no rows are asked for.
+        let mut order = String::with_capacity(48 * self.plan.order_by.len() + 160);
+        order.push_str(" ORDER BY ");
         for key in &self.plan.order_by {
-            columns.push(
-                sql::order_column(key, layout, dialect).map_err(|e| {
-                    SearchError::new(vec![Problem::parameter("_orderby", e.message)])
-                })?,
-            );
+            let start = order.len();
+            sql::order_column_into(&mut order, key, layout, dialect)
+                .map_err(|e| SearchError::new(vec![Problem::parameter("_orderby", e.message)]))?;
+            let end = order.len();
+            order.push_str(" IS NULL, ");
+            order.extend_from_within(start..end);
+            order.push_str(if key.descending { " DESC, " } else { " ASC, " });
         }
+        order.push_str(dialect.record_id());
+        order.push_str(", t.rid");
         let mut condition = filter;
         if let Paging::Keyset(Some(last)) = &self.paging {
+            let mut columns = Vec::with_capacity(self.plan.order_by.len());
+            for key in &self.plan.order_by {
+                let mut col = String::new();
+                sql::order_column_into(&mut col, key, layout, dialect).map_err(|e| {
+                    SearchError::new(vec![Problem::parameter("_orderby", e.message)])
+                })?;
+                columns.push(col);
+            }
             let keyset = keyset_condition(
                 &self.plan.order_by,
                 &columns,
@@ -814,21 +885,13 @@ impl Search {
         };
         let rows = self.wants_rows().then(|| {
             // One buffer for the statement, written in place (this runs per request).
-            let mut sql = String::with_capacity(condition.sql.len() + table.len() + 160);
+            let mut sql =
+                String::with_capacity(condition.sql.len() + layout.table.len() + order.len() + 64);
             sql.push_str("SELECT t.rid, t.doc FROM ");
-            sql.push_str(&table);
+            dialect.quote_into(&mut sql, &layout.table);
             sql.push_str(" AS t WHERE ");
             sql.push_str(&condition.sql);
-            sql.push_str(" ORDER BY ");
-            for (key, col) in self.plan.order_by.iter().zip(&columns) {
-                let dir = if key.descending { " DESC, " } else { " ASC, " };
-                sql.push_str(col);
-                sql.push_str(" IS NULL, ");
-                sql.push_str(col);
-                sql.push_str(dir);
-            }
-            sql.push_str(dialect.record_id());
-            sql.push_str(", t.rid");
+            sql.push_str(&order);
             let mut params = Vec::with_capacity(condition.params.len() + 2);
             params.extend_from_slice(&condition.params);
             for (word, v) in [(" LIMIT ", self.limit), (" OFFSET ", self.offset())] {

@@ -320,12 +320,25 @@ pub fn order_column(
     layout: &Layout,
     dialect: &dyn Dialect,
 ) -> Result<String, Error> {
+    let mut out = String::new();
+    order_column_into(&mut out, key, layout, dialect)?;
+    Ok(out)
+}
+
+/// Writes [`order_column`] to `out` (nothing when it is an error).
+pub(crate) fn order_column_into(
+    out: &mut String,
+    key: &OrderKey,
+    layout: &Layout,
+    dialect: &dyn Dialect,
+) -> Result<(), Error> {
     let stored = stored_in(layout, &key.field, key.span)?;
     match &stored.place {
-        Place::Column(col) => Ok(format!(
-            "t.{}",
-            dialect.quote(stored.folded.as_deref().unwrap_or(col))
-        )),
+        Place::Column(col) => {
+            out.push_str("t.");
+            dialect.quote_into(out, stored.folded.as_deref().unwrap_or(col));
+            Ok(())
+        }
         _ => Err(Error::new(
             ErrorKind::NotOrderable,
             key.span,
