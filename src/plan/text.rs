@@ -9,8 +9,12 @@ use crate::syntax::{Piece, Text};
 
 /// Folds an owned string in place when the field is case-insensitive (no copy when folding
 /// changes nothing).
-fn fold_owned(s: String, case_sensitive: bool) -> String {
+fn fold_owned(mut s: String, case_sensitive: bool) -> String {
     if case_sensitive {
+        return s;
+    }
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
         return s;
     }
     match fold_case(&s) {
@@ -34,6 +38,9 @@ pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
     } else if !source.contains('*') {
         // The common case: no escape, no wildcard.
         return Pattern::Exact(fold_owned(source.to_string(), case_sensitive));
+    } else if let Some(prefix) = source.strip_suffix('*').filter(|p| !p.contains('*')) {
+        // The next most common: one trailing star.
+        return Pattern::Prefix(fold_owned(prefix.to_string(), case_sensitive));
     } else {
         source.split('*').map(str::to_string).collect()
     };

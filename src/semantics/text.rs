@@ -14,8 +14,14 @@ use unicase::UniCase;
 /// assert!(matches!(fold_case("plain"), std::borrow::Cow::Borrowed(_)));
 /// ```
 pub fn fold_case(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
-        Cow::Borrowed(s)
+    if s.is_ascii() {
+        // ASCII text folds to its ASCII lower case (no ASCII letter folds to anything else),
+        // without the Unicode table lookups.
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
     } else {
         Cow::Owned(UniCase::unicode(s).to_folded_case())
     }
@@ -78,6 +84,7 @@ mod tests {
         assert_eq!(fold_case("Straße"), "strasse");
         assert_eq!(fold_case("ÉCOLE"), "école");
         assert_eq!(fold_case("plain"), "plain");
+        assert_eq!(fold_case("MiXeD 42"), "mixed 42");
     }
 
     #[test]
