@@ -166,7 +166,7 @@ pub fn plan(
 
 /// Parses and checks `_orderby` text such as `-LastName,FirstName` or `+Name`.
 pub fn order_by(text: &str, schema: &Schema, caller: &Caller) -> Result<Vec<OrderKey>, Errors> {
-    let mut keys = Vec::new();
+    let mut keys = Vec::with_capacity(1 + memchr::memchr_iter(b',', text.as_bytes()).count());
     let mut errors = Vec::new();
     let mut offset = 0;
     for item in text.split(',') {
@@ -300,13 +300,12 @@ impl<'p> Planner<'p> {
     fn expr(&mut self, e: &Expr<'_>) -> Planned {
         match &e.kind {
             ExprKind::Or { children } | ExprKind::And { children } => {
-                let mut kept: Vec<Node> = children
-                    .iter()
-                    .filter_map(|c| match self.expr(c) {
-                        Planned::Node(n) => Some(n),
-                        Planned::Dropped => None,
-                    })
-                    .collect();
+                // One spare slot: the top-level And takes the implicit tests without growing.
+                let mut kept: Vec<Node> = Vec::with_capacity(children.len() + 1);
+                kept.extend(children.iter().filter_map(|c| match self.expr(c) {
+                    Planned::Node(n) => Some(n),
+                    Planned::Dropped => None,
+                }));
                 match kept.len() {
                     0 => Planned::Dropped,
                     1 => Planned::Node(kept.pop().expect("one child")),
@@ -1124,7 +1123,7 @@ impl<'p> Planner<'p> {
     // ---- whole-filter rules -------------------------------------------------------------
 
     fn check_required(&mut self, filter: &Filter<'_>, whole: Span) {
-        let mut conjuncts = Vec::new();
+        let mut conjuncts = Vec::with_capacity(8);
         if let Some(e) = &filter.expr {
             self.top_level_conjuncts(e, &mut conjuncts);
         }

@@ -482,7 +482,8 @@ impl Search {
         };
         plan.order_by = keys;
 
-        let mut hidden: Vec<String> = Vec::new();
+        let mut hidden: Vec<String> =
+            Vec::with_capacity(schema.expansions.iter().map(|e| e.attributes.len()).sum());
         for e in &schema.expansions {
             if !expand.contains(&e.name) {
                 for a in &e.attributes {
@@ -884,9 +885,11 @@ impl Search {
             offset
         };
         let rows = self.wants_rows().then(|| {
-            // One buffer for the statement, written in place (this runs per request).
+            // One buffer for the statement, written in place (this runs per request): the
+            // condition, the table and ORDER BY, and room for the rest (`SELECT … WHERE`,
+            // ` LIMIT $n::bigint OFFSET $m::bigint`).
             let mut sql =
-                String::with_capacity(condition.sql.len() + layout.table.len() + order.len() + 64);
+                String::with_capacity(condition.sql.len() + layout.table.len() + order.len() + 128);
             sql.push_str("SELECT t.rid, t.doc FROM ");
             dialect.quote_into(&mut sql, &layout.table);
             sql.push_str(" AS t WHERE ");
@@ -982,7 +985,7 @@ fn fits(last: &RowKey, keys: &[OrderKey]) -> bool {
 
 /// `-Name,Office` as the planner understood it (signed into tokens).
 fn canonical_order(keys: &[OrderKey]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(keys.iter().map(|k| k.field.name.len() + 2).sum());
     for (i, k) in keys.iter().enumerate() {
         if i > 0 {
             out.push(',');

@@ -296,12 +296,24 @@ pub fn condition(
         zone: None,
         plan,
     };
-    let mut sql = String::with_capacity(512);
+    // About what a test compiles to (a column test, or a words subselect), so that the
+    // buffer seldom grows.
+    let mut sql = String::with_capacity(32 + 128 * tests(&plan.root));
     c.node(&plan.root, &mut sql)?;
     Ok(Condition {
         sql,
         params: c.params,
     })
+}
+
+/// How many tests a condition tree holds.
+fn tests(n: &Node) -> usize {
+    match n {
+        Node::Const { .. } => 0,
+        Node::And { children } | Node::Or { children } => children.iter().map(tests).sum(),
+        Node::Not { node } => tests(node),
+        Node::Test(_) => 1,
+    }
 }
 
 /// A compiled condition and its parameters.
