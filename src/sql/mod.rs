@@ -295,6 +295,7 @@ pub fn condition(
         offset,
         zone: None,
         plan,
+        scratch: String::with_capacity(64),
     };
     // About what a test compiles to (a column test, or a words subselect), so that the
     // buffer seldom grows.
@@ -376,6 +377,8 @@ struct Compiler<'c> {
     /// The zone placeholder, bound once when a date function needs it.
     zone: Option<String>,
     plan: &'c Plan,
+    /// A buffer for the column expression of a test, reused from test to test.
+    scratch: String,
 }
 
 const TRUE: &str = "(1=1)";
@@ -665,18 +668,20 @@ impl<'c> Compiler<'c> {
             (_, Place::Column(col) | Place::List(col)) => col.as_str(),
             (_, Place::Child { column, .. }) => column.as_str(),
         };
-        match &stored.place {
+        // The column expression is written into the compiler's scratch buffer, taken out
+        // while the predicate borrows it (one allocation per condition, not per test).
+        let mut expr = std::mem::take(&mut self.scratch);
+        expr.clear();
+        let result = match &stored.place {
             Place::Column(_) => {
-                let mut expr = String::with_capacity(column.len() + 4);
                 self.column(&mut expr, "t", column);
                 self.predicate(&expr, pred, span, out)
             }
             Place::List(_) => {
-                let mut list = String::with_capacity(column.len() + 4);
-                self.column(&mut list, "t", column);
+                self.column(&mut expr, "t", column);
                 let mut result = Ok(());
                 let dialect = self.dialect;
-                dialect.list_exists_into(out, &list, &mut |elem, out| {
+                dialect.list_exists_into(out, &expr, &mut |elem, out| {
                     if let Err(e) = self.predicate(elem, pred, span, out) {
                         result = Err(e);
                     }
@@ -684,18 +689,19 @@ impl<'c> Compiler<'c> {
                 result
             }
             Place::Child { table, .. } => {
-                let mut expr = String::with_capacity(column.len() + 4);
                 self.column(&mut expr, "c", column);
                 // `rid IN (…)` rather than a correlated EXISTS, so that SQLite, too, looks
                 // the value up in the child table's index.
                 out.push_str("t.rid IN (SELECT c.rid FROM ");
                 self.dialect.quote_into(out, table);
                 out.push_str(" AS c WHERE ");
-                self.predicate(&expr, pred, span, out)?;
+                let result = self.predicate(&expr, pred, span, out);
                 out.push(')');
-                Ok(())
+                result
             }
-        }
+        };
+        self.scratch = expr;
+        result
     }
 
     fn patterns(&mut self, expr: &str, patterns: &[Pattern], out: &mut String) {
