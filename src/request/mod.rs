@@ -845,13 +845,12 @@ impl Search {
         // key is checked here, also when no rows are asked for.
         let mut order = String::with_capacity(48 * self.plan.order_by.len() + 160);
         order.push_str(" ORDER BY ");
+        let orderby_error =
+            |e: crate::Error| SearchError::new(vec![Problem::parameter("_orderby", e.message)]);
         for key in &self.plan.order_by {
-            let start = order.len();
-            sql::order_column_into(&mut order, key, layout, dialect)
-                .map_err(|e| SearchError::new(vec![Problem::parameter("_orderby", e.message)]))?;
-            let end = order.len();
+            sql::order_column_into(&mut order, key, layout, dialect).map_err(orderby_error)?;
             order.push_str(" IS NULL, ");
-            order.extend_from_within(start..end);
+            sql::order_column_into(&mut order, key, layout, dialect).map_err(orderby_error)?;
             order.push_str(if key.descending { " DESC, " } else { " ASC, " });
         }
         order.push_str(dialect.record_id());
@@ -861,9 +860,7 @@ impl Search {
             let mut columns = Vec::with_capacity(self.plan.order_by.len());
             for key in &self.plan.order_by {
                 let mut col = String::new();
-                sql::order_column_into(&mut col, key, layout, dialect).map_err(|e| {
-                    SearchError::new(vec![Problem::parameter("_orderby", e.message)])
-                })?;
+                sql::order_column_into(&mut col, key, layout, dialect).map_err(orderby_error)?;
                 columns.push(col);
             }
             let keyset = keyset_condition(
