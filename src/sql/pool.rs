@@ -205,6 +205,37 @@ mod postgres {
         }
     }
 
+    /// Runs one write (`|tx| future`) in a transaction of `client` (a savepoint in the
+    /// caller's) and commits it; a deadlock or serialization failure rolls back and tries
+    /// again, at most [`maintain::PG_ATTEMPTS`] times, with [`maintain::pg_retry_pause`]
+    /// between tries. A macro rather than a function taking an async closure: the futures
+    /// it builds stay `Send` (an `AsyncFn` bound cannot say so), so writes run in spawned
+    /// tasks.
+    macro_rules! retried {
+        ($client:expr, |$tx:ident| $write:expr) => {{
+            let mut attempt = 1;
+            loop {
+                let transaction = $client.transaction().await?;
+                let $tx = &transaction;
+                let result = match $write.await {
+                    Ok(done) => transaction
+                        .commit()
+                        .await
+                        .map(|()| done)
+                        .map_err(DbError::from),
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Err(e) if retryable(&e) && attempt < maintain::PG_ATTEMPTS => {
+                        tokio::time::sleep(maintain::pg_retry_pause(attempt)).await;
+                        attempt += 1;
+                    }
+                    other => break other,
+                }
+            }
+        }};
+    }
+
     /// Inserts `record` or replaces the record with its `Id`, in every table of the
     /// schema's layout, in one transaction: the async twin of
     /// [`sql::postgres::upsert`](crate::sql::postgres::upsert) on tokio-postgres, with the
@@ -253,21 +284,7 @@ mod postgres {
             message,
         })?;
         let layout = Layout::of(schema);
-        let mut attempt = 1;
-        loop {
-            let tx = client.transaction().await?;
-            let result = match put(&tx, schema, &layout, id, record, zone).await {
-                Ok(done) => tx.commit().await.map(|()| done).map_err(DbError::from),
-                Err(e) => Err(e),
-            };
-            match result {
-                Err(e) if retryable(&e) && attempt < maintain::PG_ATTEMPTS => {
-                    tokio::time::sleep(maintain::pg_retry_pause(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        retried!(client, |tx| put(tx, schema, &layout, id, record, zone))
     }
 
     /// Removes the record with this `Id` from every table of the schema's layout, in one
@@ -289,21 +306,7 @@ mod postgres {
         id: &str,
     ) -> Result<bool, DbError> {
         let layout = Layout::of(schema);
-        let mut attempt = 1;
-        loop {
-            let tx = client.transaction().await?;
-            let result = match remove_id(&tx, schema, &layout, id).await {
-                Ok(done) => tx.commit().await.map(|()| done).map_err(DbError::from),
-                Err(e) => Err(e),
-            };
-            match result {
-                Err(e) if retryable(&e) && attempt < maintain::PG_ATTEMPTS => {
-                    tokio::time::sleep(maintain::pg_retry_pause(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        retried!(client, |tx| remove_id(tx, schema, &layout, id))
     }
 
     /// Prepared statements of one write, by SQL text (a record's child rows share theirs).
