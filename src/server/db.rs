@@ -256,6 +256,21 @@ fn current_id(found: Option<&Value>) -> Option<&str> {
     found?.get("Id").and_then(Value::as_str)
 }
 
+/// The found record's `Id` and the change the handler decided on.
+type Decided = (Option<String>, Option<Change>);
+
+/// What the handler decides about the stored record a key found (its JSON text): the
+/// record's `Id` and the change, or the handler's refusal. Both back ends' read-modify-write
+/// call it between the read and the writes.
+fn decide(
+    found: Option<&str>,
+    f: &mut dyn FnMut(Option<Value>) -> Result<Option<Change>, ApiError>,
+) -> Result<Result<Decided, ApiError>, Fault> {
+    let current = found.map(parse_doc).transpose()?;
+    let found_id = current_id(current.as_ref()).map(str::to_string);
+    Ok(f(current).map(|change| (found_id, change)))
+}
+
 /// The library writes that apply a change: a delete removes the found record; a put upserts
 /// the new record by its `Id`, after removing the found record when the key found one with
 /// another `Id`.
@@ -398,10 +413,8 @@ fn sqlite_modify(
             None => None,
         }
     };
-    let current = found.as_deref().map(parse_doc).transpose()?;
-    let found_id = current_id(current.as_ref()).map(str::to_string);
-    let change = match f(current) {
-        Ok(c) => c,
+    let (found_id, change) = match decide(found.as_deref(), f)? {
+        Ok(decided) => decided,
         // Not committed: the transaction rolls back when dropped.
         Err(e) => return Ok(Err(e)),
     };
@@ -512,10 +525,8 @@ async fn pg_modify(
         Some(row) => Some(row.try_get(0).map_err(pg_fault)?),
         None => None,
     };
-    let current = found.as_deref().map(parse_doc).transpose()?;
-    let found_id = current_id(current.as_ref()).map(str::to_string);
-    let change = match f(current) {
-        Ok(c) => c,
+    let (found_id, change) = match decide(found.as_deref(), f)? {
+        Ok(decided) => decided,
         // Not committed: the transaction rolls back when dropped.
         Err(e) => return Ok(Err(e)),
     };
