@@ -1854,7 +1854,7 @@ fn orders(name: &str, text: &str) -> Vec<(String, bool)> {
     match plan::order_by(text, &schema(name), &Caller::new(Role::Private)) {
         Ok(keys) => keys
             .into_iter()
-            .map(|k| (k.field.name, k.descending))
+            .map(|k| (k.field.name.to_string(), k.descending))
             .collect(),
         Err(es) => panic!(
             "expected {text:?} to order {name}:\n{}",
@@ -2249,7 +2249,7 @@ fn visible_is_implicitly_true() {
         let Operand::Field(f) = &t.operand else {
             panic!("{p}")
         };
-        assert_eq!(f.name, "Visible");
+        assert_eq!(&*f.name, "Visible");
     }
     // With an Or at the top, the implicit test is And-ed to the whole filter.
     assert_eq!(

@@ -933,7 +933,7 @@ fn a_scope_of_ones_own_narrows_rows_and_count() {
         .collect();
     let params: Vec<sql::Param> = chosen
         .iter()
-        .map(|id| sql::Param::Text(id.clone()))
+        .map(|id| sql::Param::Text(id.as_str().into()))
         .collect();
     let list = |dialect: &dyn Dialect| -> String {
         (1..=chosen.len())

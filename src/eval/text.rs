@@ -80,9 +80,9 @@ impl TextMatcher {
         };
         for p in patterns {
             match p {
-                Pattern::Exact(s) => m.exact.push(s.clone()),
-                Pattern::Prefix(s) => m.prefixes.push(s.clone()),
-                Pattern::Suffix(s) => m.suffixes.push(s.clone()),
+                Pattern::Exact(s) => m.exact.push(s.to_string()),
+                Pattern::Prefix(s) => m.prefixes.push(s.to_string()),
+                Pattern::Suffix(s) => m.suffixes.push(s.to_string()),
                 Pattern::Contains(s) => m.contains.push(Finder::new(s.as_bytes()).into_owned()),
                 Pattern::Glob(parts) => m.globs.push(parts.clone()),
             }

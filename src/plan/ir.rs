@@ -12,6 +12,7 @@
 //! under `Not` that becomes "no element does".
 
 use std::fmt::{self, Display, Formatter, Write};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
@@ -24,8 +25,8 @@ use crate::syntax::{ArithOp, Function, Span};
 /// A planned filter.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
-    /// The schema it was planned against.
-    pub schema: String,
+    /// The schema it was planned against (shared with the schema's index).
+    pub schema: std::sync::Arc<str>,
     /// The condition tree.
     pub root: Node,
     /// `_orderby` keys, in order.
@@ -119,8 +120,9 @@ impl PartialEq for Test {
 pub struct FieldRef {
     /// Index in the schema's field list.
     pub index: usize,
-    /// The name as written in filters.
-    pub name: String,
+    /// The name as written in filters. Shared with the schema: planning a condition
+    /// copies no name.
+    pub name: std::sync::Arc<str>,
     /// Where it lives in a record (serialized as the path text, `Emails[].Address`). Shared:
     /// a plan holds a reference per condition, and cloning one copies no path.
     #[serde(serialize_with = "serialize_path")]
@@ -139,7 +141,7 @@ impl FieldRef {
     pub fn of(index: usize, def: &super::schema::FieldDef) -> FieldRef {
         FieldRef {
             index,
-            name: def.name.clone(),
+            name: def.name.as_str().into(),
             path: def.record_path().unwrap_or_default().into(),
             ty: def.ty,
             case_sensitive: def.case_sensitive,
@@ -256,18 +258,19 @@ impl CmpOp {
 
 /// A text pattern from wildcards or `contains`/`startswith`/`endswith`.
 ///
-/// Text is folded when the field is case-insensitive.
+/// Text is folded when the field is case-insensitive. The text is shared (`Arc<str>`) so that
+/// SQL compilation binds it as a parameter without copying it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", content = "text", rename_all = "snake_case")]
 pub enum Pattern {
     /// The whole value equals the text.
-    Exact(String),
+    Exact(Arc<str>),
     /// The value starts with the text (`'abc*'`).
-    Prefix(String),
+    Prefix(Arc<str>),
     /// The value ends with the text (`'*abc'`).
-    Suffix(String),
+    Suffix(Arc<str>),
     /// The value contains the text (`'*abc*'`).
-    Contains(String),
+    Contains(Arc<str>),
     /// The value consists of the parts in order with anything between (`'a*b*c'`): the first
     /// part is anchored at the start, the last at the end, and an empty first or last part
     /// means that end is open.

@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::ir::*;
 use super::phone::{PHONE_FORMS, PhoneQuery};
 use super::schema::{Caller, FieldDef, FieldType, Rule, Schema};
-use super::text::pattern_of;
+use super::text::{pattern_of, shared_folded};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::semantics::fold_if;
 use crate::syntax::functions::{Returns, cast_target};
@@ -156,7 +156,7 @@ pub fn plan(
         return Err(errors);
     }
     Ok(Plan {
-        schema: schema.name.clone(),
+        schema: schema.shared_name().clone(),
         root,
         order_by: Vec::new(),
         dropped: planner.dropped,
@@ -1005,7 +1005,7 @@ impl<'p> Planner<'p> {
 
     fn mismatch(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) {
         let what = match &typed.operand {
-            Operand::Field(f) => f.name.clone(),
+            Operand::Field(f) => f.name.to_string(),
             Operand::Call { function, .. } => format!("the result of {}()", function.name()),
             _ => "the left side".to_string(),
         };
@@ -1052,7 +1052,7 @@ impl<'p> Planner<'p> {
         let pattern = match value {
             Value::Character(t) => pattern_of(t, cs),
             Value::Match { kind, text } => {
-                let text = fold_if(text, cs);
+                let text = shared_folded(text, cs);
                 match kind {
                     MatchKind::Contains => Pattern::Contains(text),
                     MatchKind::StartsWith => Pattern::Prefix(text),
@@ -1066,7 +1066,7 @@ impl<'p> Planner<'p> {
             if let Some(allowed) = &def.values {
                 // Compared folded, without allocating (`s` is folded already unless the
                 // field is case-sensitive).
-                let s = unicase::UniCase::new(s.as_str());
+                let s = unicase::UniCase::new(&**s);
                 if !allowed
                     .iter()
                     .any(|a| unicase::UniCase::new(a.as_str()) == s)
@@ -1183,7 +1183,7 @@ impl<'p> Planner<'p> {
                     }),
                 },
                 other => Predicate::Match {
-                    patterns: vec![Pattern::Exact(fold_if(
+                    patterns: vec![Pattern::Exact(shared_folded(
                         other.as_str().unwrap_or_default(),
                         def.case_sensitive,
                     ))],

@@ -58,6 +58,11 @@ struct Index {
     custom: HashMap<Box<str>, Vec<NameIndex>, FastHash>,
     /// The reference of every field, by index.
     refs: Vec<super::FieldRef>,
+    /// The top-level record attribute each field is (when its path is one plain key), by
+    /// index, shared with the searches that hide it.
+    attributes: Vec<Option<std::sync::Arc<str>>>,
+    /// The schema's name, shared with its plans.
+    name: std::sync::Arc<str>,
 }
 
 /// A custom field's name in its group, and the field's index.
@@ -199,9 +204,9 @@ pub struct Expansion {
     pub single_record_only: bool,
     /// The top-level record attributes the expansion adds. Results leave them out unless the
     /// expansion is asked for; an expansion that only changes the shape of an attribute
-    /// lists none.
+    /// lists none. Shared with the searches that hide them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributes: Vec<String>,
+    pub attributes: Vec<std::sync::Arc<str>>,
     /// What it is, for humans (the seed's Description column).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub doc: String,
@@ -632,7 +637,11 @@ impl Schema {
                 )));
             }
             index.refs.push(super::FieldRef::of(i, field));
+            index
+                .attributes
+                .push(field.top_level_attribute().map(Into::into));
         }
+        index.name = self.name.as_str().into();
         self.index = index;
         Ok(())
     }
@@ -671,6 +680,25 @@ impl Schema {
     /// The resolved reference of field `index` (what a plan holds), built once per schema.
     pub fn field_ref(&self, index: usize) -> Option<&super::FieldRef> {
         self.index.refs.get(index)
+    }
+
+    /// The top-level record attribute field `index` is, when its path is one plain key
+    /// (`None` for `"PrimaryAddress"."City"` or `Emails[].Address`), built once per schema.
+    ///
+    /// ```
+    /// let schema = spark_filter::plan::builtin::builtin("accounts").unwrap();
+    /// let (i, _) = schema.field_named("Name").unwrap();
+    /// assert_eq!(schema.attribute(i).as_deref(), Some("Name"));
+    /// let (i, _) = schema.field_named("\"PrimaryAddress\".\"City\"").unwrap();
+    /// assert_eq!(schema.attribute(i), None);
+    /// ```
+    pub fn attribute(&self, index: usize) -> Option<&std::sync::Arc<str>> {
+        self.index.attributes.get(index)?.as_ref()
+    }
+
+    /// The schema's name as its plans share it ([`Plan::schema`](super::Plan::schema)).
+    pub fn shared_name(&self) -> &std::sync::Arc<str> {
+        &self.index.name
     }
 
     /// Looks an expansion up by name (exact, as the seed writes it).
@@ -757,6 +785,14 @@ impl FieldDef {
     /// Whether `op` is allowed on this field (before type rules).
     pub fn allows(&self, op: Op) -> bool {
         self.operators.as_ref().is_none_or(|ops| ops.contains(&op))
+    }
+
+    /// The top-level record attribute the field is, when its path is one plain key.
+    fn top_level_attribute(&self) -> Option<&str> {
+        let path = self.path.as_deref().unwrap_or(&self.name);
+        let plain =
+            !path.is_empty() && path.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        plain.then_some(path)
     }
 
     /// The record path, parsed. Custom fields default to `Group.Field`.

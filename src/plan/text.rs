@@ -2,6 +2,7 @@
 //! as the field's case rule says. Matching them is [`crate::semantics`]'s.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::ir::Pattern;
 use crate::semantics::{fold_case, glob_matches};
@@ -23,6 +24,34 @@ fn fold_owned(mut s: String, case_sensitive: bool) -> String {
     }
 }
 
+/// Shared text, folded when the field is case-insensitive: one allocation for ASCII text
+/// (folded in place once shared), the common case of filter values.
+pub(super) fn shared_folded(s: &str, case_sensitive: bool) -> Arc<str> {
+    if case_sensitive || !s.is_ascii() {
+        return match fold_if_needed(s, case_sensitive) {
+            Cow::Borrowed(s) => Arc::from(s),
+            Cow::Owned(folded) => Arc::from(folded),
+        };
+    }
+    let mut shared: Arc<str> = Arc::from(s);
+    if let Some(text) = Arc::get_mut(&mut shared) {
+        text.make_ascii_lowercase();
+        shared
+    } else {
+        // Unreachable (the Arc was just made), but folding a copy is always right.
+        Arc::from(s.to_ascii_lowercase())
+    }
+}
+
+/// `s` folded when the field is case-insensitive.
+fn fold_if_needed(s: &str, case_sensitive: bool) -> Cow<'_, str> {
+    if case_sensitive {
+        Cow::Borrowed(s)
+    } else {
+        fold_case(s)
+    }
+}
+
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
     let source = text.source();
@@ -37,10 +66,10 @@ pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
         parts
     } else if !source.contains('*') {
         // The common case: no escape, no wildcard.
-        return Pattern::Exact(fold_owned(source.to_string(), case_sensitive));
+        return Pattern::Exact(shared_folded(source, case_sensitive));
     } else if let Some(prefix) = source.strip_suffix('*').filter(|p| !p.contains('*')) {
         // The next most common: one trailing star.
-        return Pattern::Prefix(fold_owned(prefix.to_string(), case_sensitive));
+        return Pattern::Prefix(shared_folded(prefix, case_sensitive));
     } else {
         source.split('*').map(str::to_string).collect()
     };
@@ -57,10 +86,12 @@ pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
         .map(|p| fold_owned(p, case_sensitive))
         .collect();
     match parts.len() {
-        1 => Pattern::Exact(parts.remove(0)),
-        2 if parts[1].is_empty() => Pattern::Prefix(parts.remove(0)),
-        2 if parts[0].is_empty() => Pattern::Suffix(parts.remove(1)),
-        3 if parts[0].is_empty() && parts[2].is_empty() => Pattern::Contains(parts.remove(1)),
+        1 => Pattern::Exact(parts.remove(0).into()),
+        2 if parts[1].is_empty() => Pattern::Prefix(parts.remove(0).into()),
+        2 if parts[0].is_empty() => Pattern::Suffix(parts.remove(1).into()),
+        3 if parts[0].is_empty() && parts[2].is_empty() => {
+            Pattern::Contains(parts.remove(1).into())
+        }
         _ => Pattern::Glob(parts),
     }
 }
@@ -69,10 +100,10 @@ impl Pattern {
     /// Whether `value` (already folded when the pattern is) matches.
     pub fn matches(&self, value: &str) -> bool {
         match self {
-            Pattern::Exact(s) => value == s,
-            Pattern::Prefix(s) => value.starts_with(s.as_str()),
-            Pattern::Suffix(s) => value.ends_with(s.as_str()),
-            Pattern::Contains(s) => value.contains(s.as_str()),
+            Pattern::Exact(s) => value == &**s,
+            Pattern::Prefix(s) => value.starts_with(&**s),
+            Pattern::Suffix(s) => value.ends_with(&**s),
+            Pattern::Contains(s) => value.contains(&**s),
             Pattern::Glob(parts) => glob_matches(parts, value),
         }
     }
@@ -93,7 +124,7 @@ mod tests {
         assert_eq!(pat("*abc"), Pattern::Suffix("abc".into()));
         assert_eq!(pat("*abc*"), Pattern::Contains("abc".into()));
         assert_eq!(pat("**abc**"), Pattern::Contains("abc".into()));
-        assert_eq!(pat("*"), Pattern::Prefix(String::new()));
+        assert_eq!(pat("*"), Pattern::Prefix("".into()));
         assert_eq!(pat(r"a\*"), Pattern::Exact("a*".into()));
         assert_eq!(pat(r"a\\*"), Pattern::Prefix("a\\".into()));
         assert_eq!(pat("a*c"), Pattern::Glob(vec!["a".into(), "c".into()]));

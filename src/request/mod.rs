@@ -49,6 +49,8 @@ mod query;
 mod response;
 mod token;
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 pub use error::{Problem, SearchError};
@@ -161,9 +163,9 @@ pub struct Search {
     pub expand: Vec<String>,
     /// Top-level attributes left out of results: expansions not asked for and fields the
     /// caller may not read.
-    pub hidden: Vec<String>,
+    pub hidden: Vec<Arc<str>>,
     /// The top-level attributes the asked-for expansions add.
-    pub expanded: Vec<String>,
+    pub expanded: Vec<Arc<str>>,
     order_text: String,
     token_key: TokenKey,
 }
@@ -452,7 +454,7 @@ impl Search {
                         let hint = if schema
                             .expansions
                             .iter()
-                            .any(|e| e.attributes.iter().any(|a| a == name))
+                            .any(|e| e.attributes.iter().any(|a| **a == *name))
                         {
                             format!("; {name} is an expansion: ask for it with _expand={name}")
                         } else {
@@ -482,7 +484,8 @@ impl Search {
         };
         plan.order_by = keys;
 
-        let mut hidden: Vec<String> =
+        // The names are shared with the schema: building the list copies no text.
+        let mut hidden: Vec<Arc<str>> =
             Vec::with_capacity(schema.expansions.iter().map(|e| e.attributes.len()).sum());
         for e in &schema.expansions {
             if !expand.contains(&e.name) {
@@ -493,11 +496,11 @@ impl Search {
                 }
             }
         }
-        for def in &schema.fields {
+        for (i, def) in schema.fields.iter().enumerate() {
             if !def.access.is_open() && caller.may_search(&def.access).is_err() {
-                if let Some(k) = top_level_attribute(def) {
-                    if !hidden.iter().any(|h| h == k) {
-                        hidden.push(k.to_string());
+                if let Some(k) = schema.attribute(i) {
+                    if !hidden.contains(k) {
+                        hidden.push(k.clone());
                     }
                 }
             }
@@ -659,7 +662,7 @@ impl Search {
         match &self.select {
             None => {
                 for (k, v) in map {
-                    if !self.hidden.contains(k) {
+                    if !self.hidden.iter().any(|h| **h == **k) {
                         out.insert(k.clone(), v.clone());
                     }
                 }
@@ -671,14 +674,14 @@ impl Search {
                     }
                 }
                 for path in paths {
-                    if self.hidden.contains(&path[0]) {
+                    if self.hidden.iter().any(|h| **h == *path[0]) {
                         continue;
                     }
                     copy_path(map, &mut out, path);
                 }
                 for k in &self.expanded {
-                    if let Some(v) = map.get(k) {
-                        out.insert(k.clone(), v.clone());
+                    if let Some(v) = map.get(&**k) {
+                        out.insert(k.to_string(), v.clone());
                     }
                 }
             }
@@ -943,7 +946,7 @@ fn keyset_condition(
             }
         }
     }
-    let ph = bind(Param::Text(last.id.clone()), params);
+    let ph = bind(Param::Text(last.id.as_str().into()), params);
     equal.push(format!("{} > {ph}", dialect.record_id()));
     disjuncts.push(format!("({})", equal.join(" AND ")));
     format!("({})", disjuncts.join(" OR "))
@@ -954,7 +957,7 @@ fn param_of(v: &SortValue) -> Param {
         SortValue::Bool(b) => Param::Bool(*b),
         SortValue::Int(i) => Param::Int(*i),
         SortValue::Num(f) => Param::Float(*f),
-        SortValue::Text(t) => Param::Text(t.clone()),
+        SortValue::Text(t) => Param::Text(t.as_str().into()),
         SortValue::Date(d) => Param::Date(*d),
         SortValue::DateTime(t) => Param::DateTime(*t),
         SortValue::Time(t) => Param::Time(*t),
@@ -1036,13 +1039,6 @@ fn integer(
             None
         }
     }
-}
-
-/// The top-level record attribute a field is, when its path is one plain key.
-fn top_level_attribute(def: &crate::plan::FieldDef) -> Option<&str> {
-    let path = def.path.as_deref().unwrap_or(&def.name);
-    let plain = !path.is_empty() && path.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    plain.then_some(path)
 }
 
 /// The keys before a field's first list or object-keys step: what `_select` copies.

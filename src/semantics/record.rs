@@ -12,7 +12,7 @@
 //!
 //! impl Record for Account {
 //!     fn any_value<F: FnMut(FieldValue<'_>) -> bool>(&self, field: &FieldRef, mut visit: F) -> bool {
-//!         match field.name.as_str() {
+//!         match &*field.name {
 //!             "Name" => visit(FieldValue::Str(&self.name)),
 //!             "Tags" => self.tags.iter().any(|t| visit(FieldValue::Str(t))),
 //!             "Visible" => visit(FieldValue::Bool(self.visible)),

@@ -176,7 +176,7 @@ impl Db {
             Db::Sqlite { .. } => {
                 let path = format!("$.{}", scope.path.join("."));
                 let param = match &scope.value {
-                    ScopeValue::Text(t) => Param::Text(t.clone()),
+                    ScopeValue::Text(t) => Param::Text(t.as_str().into()),
                     ScopeValue::True => Param::Int(1),
                 };
                 (format!("json_extract(t.doc, '{path}') = ?{n}"), param)
@@ -189,7 +189,7 @@ impl Db {
                 };
                 (
                     format!("(t.doc::jsonb #>> '{path}') = ${n}::text"),
-                    Param::Text(value),
+                    Param::Text(value.into()),
                 )
             }
         }

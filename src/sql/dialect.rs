@@ -255,7 +255,7 @@ impl Dialect for Postgres {
         let secs = zone.local_minus_utc();
         let sign = if secs < 0 { '-' } else { '+' };
         let secs = secs.unsigned_abs();
-        Param::Text(format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60))
+        Param::Text(format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60).into())
     }
 
     fn function(

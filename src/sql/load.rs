@@ -198,7 +198,7 @@ pub fn row(
                 let first = values.into_iter().next();
                 if let Some(f) = &stored.folded {
                     let folded = first.as_ref().and_then(|p| match p {
-                        Param::Text(t) => Some(Param::Text(fold_case(t).into_owned())),
+                        Param::Text(t) => Some(Param::Text(fold_case(t).into())),
                         _ => None,
                     });
                     row.columns.push((col.clone(), first.clone()));
@@ -209,7 +209,7 @@ pub fn row(
                 if let (Some(words), Some(Param::Text(t))) = (&stored.words, &first) {
                     let rows = fold_case(t)
                         .split_whitespace()
-                        .map(|w| vec![Some(Param::Text(w.to_string()))])
+                        .map(|w| vec![Some(Param::Text(w.into()))])
                         .collect();
                     row.children.push(ChildRows {
                         table: words.clone(),
@@ -222,7 +222,7 @@ pub fn row(
                 let texts: Vec<String> = values
                     .iter()
                     .filter_map(|p| match p {
-                        Param::Text(t) => Some(t.clone()),
+                        Param::Text(t) => Some(t.to_string()),
                         _ => None,
                     })
                     .collect();
@@ -256,15 +256,12 @@ pub fn row(
                             _ => None,
                         };
                         if stored.folded.is_some() {
-                            cells.push(
-                                text.as_ref()
-                                    .map(|t| Param::Text(fold_case(t).into_owned())),
-                            );
+                            cells.push(text.as_ref().map(|t| Param::Text(fold_case(t).into())));
                         }
                         if *phone {
                             let parts = text.as_deref().and_then(PhoneParts::parse);
                             let get = |f: fn(&PhoneParts) -> Option<String>| {
-                                parts.as_ref().and_then(f).map(Param::Text)
+                                parts.as_ref().and_then(f).map(|t| Param::Text(t.into()))
                             };
                             cells.push(get(|p| p.country.clone()));
                             cells.push(get(|p| p.area.clone()));
@@ -292,7 +289,7 @@ fn read_values(record: &Value, field: &FieldRef, zone: FixedOffset) -> Vec<Param
     record.any_value(field, |v| {
         match v {
             FieldValue::Null => {}
-            FieldValue::Str(s) if field.ty.is_textual() => out.push(Param::Text(s.to_string())),
+            FieldValue::Str(s) if field.ty.is_textual() => out.push(Param::Text(s.into())),
             v => {
                 if let Some(k) = read_key(v, field.ty, zone) {
                     out.push(Param::from(k));

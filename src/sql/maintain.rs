@@ -396,7 +396,7 @@ pub fn insert_statements(
     let mut names = vec!["rid".to_string(), "doc".to_string()];
     let mut cells = vec![
         Cell::Value(Param::Int(row.rid)),
-        Cell::Value(Param::Text(row.doc.clone())),
+        Cell::Value(Param::Text(row.doc.as_str().into())),
     ];
     for (col, v) in &row.columns {
         names.push(dialect.quote(col));

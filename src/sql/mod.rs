@@ -166,8 +166,9 @@ pub enum Param {
     Int(i64),
     /// A binary float.
     Float(f64),
-    /// Text.
-    Text(String),
+    /// Text. Shared: a parameter is copied from the plan into the condition and from the
+    /// condition into each statement without copying its text.
+    Text(std::sync::Arc<str>),
     /// A date (SQLite: `YYYY-MM-DD` text).
     Date(NaiveDate),
     /// An instant (SQLite: microseconds since the epoch).
@@ -279,7 +280,7 @@ pub fn condition(
     dialect: &dyn Dialect,
     offset: usize,
 ) -> Result<Condition, Error> {
-    if plan.schema != layout.schema {
+    if *plan.schema != *layout.schema {
         return Err(mismatch(
             Span::default(),
             format!(
@@ -296,6 +297,7 @@ pub fn condition(
         zone: None,
         plan,
         scratch: String::with_capacity(64),
+        text: String::new(),
     };
     // About what a test compiles to (a column test, or a words subselect), so that the
     // buffer seldom grows.
@@ -379,6 +381,8 @@ struct Compiler<'c> {
     plan: &'c Plan,
     /// A buffer for the column expression of a test, reused from test to test.
     scratch: String,
+    /// A buffer for text built before it is shared as a parameter (one allocation each).
+    text: String,
 }
 
 const TRUE: &str = "(1=1)";
@@ -399,19 +403,26 @@ pub fn like_escape(s: &str) -> String {
 /// The smallest string greater than every string that starts with `prefix`, if any:
 /// `prefix` with its last character incremented.
 pub fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut out = String::new();
+    successor_into(prefix, &mut out).then_some(out)
+}
+
+/// Writes [`prefix_successor`] into `out` (cleared first); false when there is none.
+fn successor_into(prefix: &str, out: &mut String) -> bool {
+    out.clear();
     for (i, last) in prefix.char_indices().rev() {
         let mut next = last as u32 + 1;
         if (0xD800..0xE000).contains(&next) {
             next = 0xE000;
         }
         if let Some(c) = char::from_u32(next) {
-            let mut out = String::with_capacity(i + c.len_utf8());
+            out.reserve(i + c.len_utf8());
             out.push_str(&prefix[..i]);
             out.push(c);
-            return Some(out);
+            return true;
         }
     }
-    None
+    false
 }
 
 impl<'c> Compiler<'c> {
@@ -471,7 +482,7 @@ fn stored_in<'l>(layout: &'l Layout, field: &FieldRef, span: Span) -> Result<&'l
         })?;
         match stored {
             Some(s)
-                if s.name == field.name
+                if *s.name == *field.name
                     && s.ty == field.ty
                     && s.case_sensitive == field.case_sensitive =>
             {
@@ -542,7 +553,7 @@ impl<'c> Compiler<'c> {
                 use rust_decimal::prelude::ToPrimitive;
                 Param::Float(d.to_f64().unwrap_or(f64::NAN))
             }
-            Scalar::Text(t) => Param::Text(t.clone()),
+            Scalar::Text(t) => Param::Text(t.as_str().into()),
             Scalar::Boolean(b) => Param::Bool(*b),
             Scalar::Date(d) => Param::Date(*d),
             Scalar::DateTime(t) => Param::DateTime(*t),
@@ -603,9 +614,9 @@ impl<'c> Compiler<'c> {
                         out.push_str(" OR ");
                     }
                     out.push_str("(p.prefix = ");
-                    self.push_param(out, Param::Text(n.prefix.clone()));
+                    self.push_param(out, Param::Text(n.prefix.as_str().into()));
                     out.push_str(" AND p.line = ");
-                    self.push_param(out, Param::Text(n.line.clone()));
+                    self.push_param(out, Param::Text(n.line.as_str().into()));
                     for (col, v) in [
                         ("area", &n.area),
                         ("country", &n.country),
@@ -615,7 +626,7 @@ impl<'c> Compiler<'c> {
                             out.push_str(" AND p.");
                             out.push_str(col);
                             out.push_str(" = ");
-                            self.push_param(out, Param::Text(v.clone()));
+                            self.push_param(out, Param::Text(v.as_str().into()));
                         }
                     }
                     out.push(')');
@@ -643,7 +654,7 @@ impl<'c> Compiler<'c> {
                         out.push_str(" AND ");
                     }
                     let pred = Predicate::Match {
-                        patterns: vec![Pattern::Exact(v.clone())],
+                        patterns: vec![Pattern::Exact(v.as_str().into())],
                     };
                     self.elements(stored, fold, &pred, t.span, out)?;
                 }
@@ -720,8 +731,9 @@ impl<'c> Compiler<'c> {
                 }
                 Pattern::Prefix(s) if s.is_empty() => out.push_str(TRUE),
                 // A range on the column, so that an index serves it.
-                Pattern::Prefix(s) => match prefix_successor(s) {
-                    Some(next) => {
+                Pattern::Prefix(s) => {
+                    if successor_into(s, &mut self.text) {
+                        let next = Param::Text(self.text.as_str().into());
                         out.push('(');
                         out.push_str(expr);
                         out.push_str(" >= ");
@@ -729,15 +741,14 @@ impl<'c> Compiler<'c> {
                         out.push_str(" AND ");
                         out.push_str(expr);
                         out.push_str(" < ");
-                        self.push_param(out, Param::Text(next));
+                        self.push_param(out, next);
                         out.push(')');
-                    }
-                    None => {
+                    } else {
                         out.push_str(expr);
                         out.push_str(" >= ");
                         self.push_param(out, Param::Text(s.clone()));
                     }
-                },
+                }
                 Pattern::Suffix(s) => self.like(expr, format!("%{}", like_escape(s)), out),
                 Pattern::Contains(s) => self.like(expr, format!("%{}%", like_escape(s)), out),
                 Pattern::Glob(parts) => {
@@ -752,7 +763,7 @@ impl<'c> Compiler<'c> {
     fn like(&mut self, expr: &str, pattern: String, out: &mut String) {
         out.push_str(expr);
         out.push_str(" LIKE ");
-        self.push_param(out, Param::Text(pattern));
+        self.push_param(out, Param::Text(pattern.into()));
         out.push_str(" ESCAPE '\\'");
     }
 
@@ -828,7 +839,7 @@ impl<'c> Compiler<'c> {
                             format!("this regular expression cannot run in SQL: {why}"),
                         )
                     })?;
-                let p = self.param(Param::Text(translated));
+                let p = self.param(Param::Text(translated.into()));
                 let test = self.dialect.regex(expr, &p, *case_insensitive);
                 out.push('(');
                 out.push_str(expr);
@@ -915,9 +926,7 @@ impl<'c> Compiler<'c> {
                 let args: Vec<String> = args
                     .iter()
                     .map(|s| match (s, fold) {
-                        (Scalar::Text(t), true) => {
-                            self.param(Param::Text(fold_case(t).into_owned()))
-                        }
+                        (Scalar::Text(t), true) => self.param(Param::Text(fold_case(t).into())),
                         _ => self.scalar(s),
                     })
                     .collect();

@@ -29,7 +29,7 @@ pub fn param_value(p: &Param) -> Box<dyn ToSql + Sync> {
         Param::Bool(b) => Box::new(*b),
         Param::Int(i) => Box::new(*i),
         Param::Float(f) => Box::new(*f),
-        Param::Text(t) => Box::new(t.clone()),
+        Param::Text(t) => Box::new(t.to_string()),
         Param::Date(d) => Box::new(*d),
         Param::DateTime(t) => Box::new(*t),
         Param::Time(t) => Box::new(*t),

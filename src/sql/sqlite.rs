@@ -138,7 +138,7 @@ pub fn param_value(p: &Param) -> SqlValue {
         Param::Bool(b) => SqlValue::Integer(i64::from(*b)),
         Param::Int(i) => SqlValue::Integer(*i),
         Param::Float(f) => SqlValue::Real(*f),
-        Param::Text(t) => SqlValue::Text(t.clone()),
+        Param::Text(t) => SqlValue::Text(t.to_string()),
         Param::Date(d) => SqlValue::Text(d.format("%Y-%m-%d").to_string()),
         Param::DateTime(t) => SqlValue::Integer(t.timestamp_micros()),
         Param::Time(t) => SqlValue::Text(t.format("%H:%M:%S%.9f").to_string()),
