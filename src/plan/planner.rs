@@ -673,11 +673,11 @@ impl<'p> Planner<'p> {
             Rhs::Single { value } => {
                 self.single(&mut typed, c.op, &value.value, value.term.span, span)
             }
-            Rhs::List { items } => {
-                let values: Vec<(&Value<'_>, Span)> =
-                    items.iter().map(|i| (&i.value, i.term.span)).collect();
-                self.list(&mut typed, &values, span)
-            }
+            Rhs::List { items } => self.list(
+                &mut typed,
+                items.iter().map(|i| (&i.value, i.term.span)),
+                span,
+            ),
             Rhs::Range { low, high } => self.range(&mut typed, low, high, span),
         };
         let Some(node) = node else {
@@ -747,7 +747,7 @@ impl<'p> Planner<'p> {
             || self.rule(typed) == Some(Rule::Phone)
             || (self.rule(typed) == Some(Rule::NameWords) && text)
         {
-            return self.list(typed, &[(value, vspan)], span);
+            return self.list(typed, std::iter::once((value, vspan)), span);
         }
         match value {
             Value::Character(_) | Value::Match { .. } => {
@@ -812,10 +812,11 @@ impl<'p> Planner<'p> {
     }
 
     /// `Eq a,b,…` (and single values of rule fields).
-    fn list(
+    fn list<'v, 'a: 'v>(
         &mut self,
         typed: &mut Typed,
-        values: &[(&Value<'_>, Span)],
+        // The list's values and spans, walked as often as needed without collecting them.
+        values: impl ExactSizeIterator<Item = (&'v Value<'a>, Span)> + Clone,
         span: Span,
     ) -> Option<Node> {
         if let Operand::Call {
@@ -823,8 +824,8 @@ impl<'p> Planner<'p> {
             ..
         } = typed.operand
         {
-            let mut texts = Vec::new();
-            for (v, vspan) in values {
+            let mut texts = Vec::with_capacity(values.len());
+            for (v, vspan) in values.clone() {
                 match v {
                     Value::Character(t) if !t.has_wildcard() => {
                         texts.push(fold_if(&t.value(), typed.case_sensitive))
@@ -832,7 +833,7 @@ impl<'p> Planner<'p> {
                     _ => {
                         self.errors.push(Error::new(
                             ErrorKind::TypeMismatch,
-                            *vspan,
+                            vspan,
                             "all() compares with plain character values (no wildcards)",
                         ));
                         return None;
@@ -843,8 +844,8 @@ impl<'p> Planner<'p> {
         }
         match self.rule(typed) {
             Some(Rule::Phone) => {
-                let mut numbers = Vec::new();
-                for (v, vspan) in values {
+                let mut numbers = Vec::with_capacity(values.len());
+                for (v, vspan) in values.clone() {
                     let query = match v {
                         Value::Character(t) if !t.has_wildcard() => PhoneQuery::parse(&t.value()),
                         Value::Character(_) => Err(format!(
@@ -859,7 +860,7 @@ impl<'p> Planner<'p> {
                         Ok(q) => numbers.push(q),
                         Err(message) => {
                             self.errors
-                                .push(Error::new(ErrorKind::InvalidValue, *vspan, message));
+                                .push(Error::new(ErrorKind::InvalidValue, vspan, message));
                             return None;
                         }
                     }
@@ -867,32 +868,29 @@ impl<'p> Planner<'p> {
                 return Some(self.test(typed, Predicate::Phone { numbers }, span));
             }
             Some(Rule::NameWords) => {
-                let texts: Vec<_> = values
-                    .iter()
-                    .filter_map(|(v, _)| match v {
-                        Value::Character(t) => Some(t),
-                        _ => None,
-                    })
-                    .collect();
-                let applies = texts.len() == values.len()
-                    && texts.iter().any(|t| t.has_wildcard())
+                let texts = values.clone().filter_map(|(v, _)| match v {
+                    Value::Character(t) => Some(t),
+                    _ => None,
+                });
+                let applies = texts.clone().count() == values.len()
+                    && texts.clone().any(|t| t.has_wildcard())
                     && !texts
-                        .iter()
+                        .clone()
                         .any(|t| t.value().chars().any(char::is_whitespace));
                 if applies {
-                    let patterns = texts.iter().map(|t| pattern_of(t, false)).collect();
+                    let patterns = texts.map(|t| pattern_of(t, false)).collect();
                     return Some(self.test(typed, Predicate::AnyWord { patterns }, span));
                 }
             }
             None => {}
         }
         let textual = values
-            .iter()
+            .clone()
             .all(|(v, _)| matches!(v, Value::Character(_) | Value::Match { .. }));
         if textual {
-            let mut patterns = Vec::new();
-            for (v, vspan) in values {
-                patterns.push(self.pattern(typed, v, *vspan)?);
+            let mut patterns = Vec::with_capacity(values.len());
+            for (v, vspan) in values.clone() {
+                patterns.push(self.pattern(typed, v, vspan)?);
             }
             return Some(self.test(typed, Predicate::Match { patterns }, span));
         }
@@ -900,16 +898,16 @@ impl<'p> Planner<'p> {
         // calendar days against a datetime field become ranges beside it.
         let mut scalars = Vec::new();
         let mut days = Vec::new();
-        for (v, vspan) in values {
+        for (v, vspan) in values.clone() {
             if matches!(v, Value::Regex { .. } | Value::CharRange { .. }) {
                 self.errors.push(Error::new(
                     ErrorKind::TypeMismatch,
-                    *vspan,
+                    vspan,
                     "regex() and range() cannot be list items",
                 ));
                 return None;
             }
-            match self.coerce(typed, v, *vspan)? {
+            match self.coerce(typed, v, vspan)? {
                 Coerced::Exact(s) => scalars.push(s),
                 day @ Coerced::Day(..) => days.push(day),
                 _ => {}

@@ -55,7 +55,13 @@ fn fold_if_needed(s: &str, case_sensitive: bool) -> Cow<'_, str> {
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
     let source = text.source();
-    let mut parts: Vec<String> = if source.contains('\\') {
+    // Values are short: one plain pass finds escapes and stars (no vectorized search call).
+    let (mut escaped, mut stars) = (false, 0usize);
+    for b in source.bytes() {
+        escaped |= b == b'\\';
+        stars += usize::from(b == b'*');
+    }
+    let mut parts: Vec<String> = if escaped {
         let mut parts = vec![String::new()];
         for piece in text.pieces() {
             match piece {
@@ -64,10 +70,10 @@ pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
             }
         }
         parts
-    } else if !source.contains('*') {
+    } else if stars == 0 {
         // The common case: no escape, no wildcard.
         return Pattern::Exact(shared_folded(source, case_sensitive));
-    } else if let Some(prefix) = source.strip_suffix('*').filter(|p| !p.contains('*')) {
+    } else if let Some(prefix) = source.strip_suffix('*').filter(|_| stars == 1) {
         // The next most common: one trailing star.
         return Pattern::Prefix(shared_folded(prefix, case_sensitive));
     } else {
