@@ -186,7 +186,7 @@ fn is_false(b: &bool) -> bool {
 /// use spark_filter::plan::builtin;
 /// let accounts = builtin::builtin("accounts").unwrap();
 /// let settings = accounts.expansion("Settings").unwrap();
-/// assert_eq!(settings.attributes, ["Settings"]);
+/// assert_eq!(settings.attributes, ["Settings".into()]);
 /// assert!(!settings.single_record_only);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -688,7 +688,7 @@ impl Schema {
     /// ```
     /// let schema = spark_filter::plan::builtin::builtin("accounts").unwrap();
     /// let (i, _) = schema.field_named("Name").unwrap();
-    /// assert_eq!(schema.attribute(i).as_deref(), Some("Name"));
+    /// assert_eq!(schema.attribute(i).map(|a| &**a), Some("Name"));
     /// let (i, _) = schema.field_named("\"PrimaryAddress\".\"City\"").unwrap();
     /// assert_eq!(schema.attribute(i), None);
     /// ```
