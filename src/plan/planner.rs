@@ -1125,10 +1125,11 @@ impl<'p> Planner<'p> {
         if let Some(e) = &filter.expr {
             self.top_level_conjuncts(e, &mut conjuncts);
         }
-        for (index, def) in self.schema.fields.iter().enumerate() {
-            if !def.required {
+        let (required, _) = self.schema.rule_fields();
+        for &index in required {
+            let Some(def) = self.schema.fields.get(index) else {
                 continue;
-            }
+            };
             let satisfied = conjuncts.iter().any(|c| {
                 c.op == Op::Eq
                     && matches!(&c.lhs.kind, TermKind::Field { field }
@@ -1157,9 +1158,12 @@ impl<'p> Planner<'p> {
     }
 
     fn implicit_tests(&self) -> Vec<Node> {
-        let mut out = Vec::new();
-        for (index, def) in self.schema.fields.iter().enumerate() {
-            let Some(value) = &def.implicit_eq else {
+        let (_, implicit) = self.schema.rule_fields();
+        let mut out = Vec::with_capacity(implicit.len());
+        for &index in implicit {
+            let Some((def, Some(value))) =
+                self.schema.fields.get(index).map(|d| (d, &d.implicit_eq))
+            else {
                 continue;
             };
             if self.constrained.get(index).copied().unwrap_or(false) {

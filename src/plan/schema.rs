@@ -63,6 +63,10 @@ struct Index {
     attributes: Vec<Option<std::sync::Arc<str>>>,
     /// The schema's name, shared with its plans.
     name: std::sync::Arc<str>,
+    /// The fields every filter must constrain (`required`), by index.
+    required: Vec<usize>,
+    /// The fields with an implicit condition (`implicit_eq`), by index.
+    implicit: Vec<usize>,
 }
 
 /// A custom field's name in its group, and the field's index.
@@ -640,6 +644,12 @@ impl Schema {
             index
                 .attributes
                 .push(field.top_level_attribute().map(Into::into));
+            if field.required {
+                index.required.push(i);
+            }
+            if field.implicit_eq.is_some() {
+                index.implicit.push(i);
+            }
         }
         index.name = self.name.as_str().into();
         self.index = index;
@@ -694,6 +704,12 @@ impl Schema {
     /// ```
     pub fn attribute(&self, index: usize) -> Option<&std::sync::Arc<str>> {
         self.index.attributes.get(index)?.as_ref()
+    }
+
+    /// The fields every filter must constrain and those with an implicit condition, as
+    /// indexes (what planning checks on every filter, without a walk over all fields).
+    pub(crate) fn rule_fields(&self) -> (&[usize], &[usize]) {
+        (&self.index.required, &self.index.implicit)
     }
 
     /// The schema's name as its plans share it ([`Plan::schema`](super::Plan::schema)).

@@ -844,20 +844,26 @@ impl Search {
                 params,
             }
         });
-        // ` ORDER BY col IS NULL, col DESC, …`, written once (this runs per request); every
-        // key is checked here, also when no rows are asked for.
-        let mut order = String::with_capacity(48 * self.plan.order_by.len() + 160);
-        order.push_str(" ORDER BY ");
         let orderby_error =
             |e: crate::Error| SearchError::new(vec![Problem::parameter("_orderby", e.message)]);
-        for key in &self.plan.order_by {
-            sql::order_column_into(&mut order, key, layout, dialect).map_err(orderby_error)?;
-            order.push_str(" IS NULL, ");
-            sql::order_column_into(&mut order, key, layout, dialect).map_err(orderby_error)?;
-            order.push_str(if key.descending { " DESC, " } else { " ASC, " });
+        // ` ORDER BY col IS NULL, col DESC, …`, written straight into the rows statement
+        // (this runs per request).
+        let write_order = |sql: &mut String| -> Result<(), SearchError> {
+            sql.push_str(" ORDER BY ");
+            for key in &self.plan.order_by {
+                sql::order_column_into(sql, key, layout, dialect).map_err(orderby_error)?;
+                sql.push_str(" IS NULL, ");
+                sql::order_column_into(sql, key, layout, dialect).map_err(orderby_error)?;
+                sql.push_str(if key.descending { " DESC, " } else { " ASC, " });
+            }
+            sql.push_str(dialect.record_id());
+            sql.push_str(", t.rid");
+            Ok(())
+        };
+        if !self.wants_rows() {
+            // Every key is checked, also when no rows are asked for.
+            write_order(&mut String::new())?;
         }
-        order.push_str(dialect.record_id());
-        order.push_str(", t.rid");
         let mut condition = filter;
         if let Paging::Keyset(Some(last)) = &self.paging {
             let mut columns = Vec::with_capacity(self.plan.order_by.len());
@@ -884,17 +890,18 @@ impl Search {
         } else {
             offset
         };
-        let rows = self.wants_rows().then(|| {
+        let rows = if self.wants_rows() {
             // One buffer for the statement, written in place (this runs per request): the
-            // condition, the table and ORDER BY, and room for the rest (`SELECT … WHERE`,
-            // ` LIMIT $n::bigint OFFSET $m::bigint`).
-            let mut sql =
-                String::with_capacity(condition.sql.len() + layout.table.len() + order.len() + 128);
+            // condition, the table and ORDER BY (about 64 bytes a key), and room for the rest
+            // (`SELECT … WHERE`, ` LIMIT $n::bigint OFFSET $m::bigint`).
+            let mut sql = String::with_capacity(
+                condition.sql.len() + layout.table.len() + 64 * self.plan.order_by.len() + 224,
+            );
             sql.push_str("SELECT t.rid, t.doc FROM ");
             dialect.quote_into(&mut sql, &layout.table);
             sql.push_str(" AS t WHERE ");
             sql.push_str(&condition.sql);
-            sql.push_str(&order);
+            write_order(&mut sql)?;
             let mut params = Vec::with_capacity(condition.params.len() + 2);
             params.extend_from_slice(&condition.params);
             for (word, v) in [(" LIMIT ", self.limit), (" OFFSET ", self.offset())] {
@@ -903,12 +910,14 @@ impl Search {
                 dialect.placeholder_into(&mut sql, base + params.len() + 1, &p);
                 params.push(p);
             }
-            sql::Query {
+            Some(sql::Query {
                 condition: condition.sql.clone(),
                 sql,
                 params,
-            }
-        });
+            })
+        } else {
+            None
+        };
         Ok(SearchSql {
             condition,
             rows,
