@@ -156,27 +156,28 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
     out[..first].copy_from_slice(&bytes[..first]);
     let (mut i, mut w) = (first, first);
     while let Some(&b) = bytes.get(i) {
-        let (byte, read) = match b {
-            b'+' => (b' ', 1),
-            b'%' => match (
-                bytes.get(i + 1).map(|&h| HEX[usize::from(h)]),
-                bytes.get(i + 2).map(|&l| HEX[usize::from(l)]),
-            ) {
-                (Some(h), Some(l)) if (h | l) & NOT_HEX == 0 => (h << 4 | l, 3),
-                _ => {
-                    return Err(format!(
-                        "has a '%' at byte {i} not followed by two hexadecimal digits; \
-                         write a literal '%' as %25"
-                    ));
-                }
-            },
-            _ => (b, 1),
+        let byte = if b == b'%' {
+            let (h, l) = match (bytes.get(i + 1), bytes.get(i + 2)) {
+                (Some(&h), Some(&l)) => (HEX[usize::from(h)], HEX[usize::from(l)]),
+                _ => (NOT_HEX, NOT_HEX),
+            };
+            if (h | l) & NOT_HEX != 0 {
+                return Err(format!(
+                    "has a '%' at byte {i} not followed by two hexadecimal digits; \
+                     write a literal '%' as %25"
+                ));
+            }
+            i += 3;
+            h << 4 | l
+        } else {
+            i += 1;
+            if b == b'+' { b' ' } else { b }
         };
+        // `w` stays below `i`, and `out` is as long as the input.
         if let Some(slot) = out.get_mut(w) {
             *slot = byte;
         }
         w += 1;
-        i += read;
     }
     out.truncate(w);
     String::from_utf8(out).map(Cow::Owned).map_err(|e| {
