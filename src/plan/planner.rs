@@ -1121,19 +1121,18 @@ impl<'p> Planner<'p> {
     // ---- whole-filter rules -------------------------------------------------------------
 
     fn check_required(&mut self, filter: &Filter<'_>, whole: Span) {
-        let mut conjuncts = Vec::with_capacity(8);
-        if let Some(e) = &filter.expr {
-            self.top_level_conjuncts(e, &mut conjuncts);
-        }
-        let (required, _) = self.schema.rule_fields();
+        let schema = self.schema;
+        let (required, _) = schema.rule_fields();
         for &index in required {
-            let Some(def) = self.schema.fields.get(index) else {
+            let Some(def) = schema.fields.get(index) else {
                 continue;
             };
-            let satisfied = conjuncts.iter().any(|c| {
-                c.op == Op::Eq
-                    && matches!(&c.lhs.kind, TermKind::Field { field }
-                        if self.schema.field(field).is_some_and(|(i, _)| i == index))
+            let satisfied = filter.expr.as_ref().is_some_and(|e| {
+                self.any_top_level_conjunct(e, &mut |c| {
+                    c.op == Op::Eq
+                        && matches!(&c.lhs.kind, TermKind::Field { field }
+                            if schema.field(field).is_some_and(|(i, _)| i == index))
+                })
             });
             if !satisfied {
                 let values = match &def.values {
@@ -1340,25 +1339,30 @@ fn first_field<'t, 'a>(term: &'t Term<'a>) -> Option<&'t Field<'a>> {
 }
 
 impl Planner<'_> {
-    /// The comparisons joined by `And` at the top of the filter as planned: groups are
-    /// transparent, and conditions removed by the drop policy are gone (so that
-    /// `UserType Eq 'Member' Or Unknown Eq 1` is `UserType Eq 'Member'`).
-    fn top_level_conjuncts<'e, 'a>(&self, e: &'e Expr<'a>, out: &mut Vec<&'e Comparison<'a>>) {
+    /// Whether `f` holds for one of the comparisons joined by `And` at the top of the filter
+    /// as planned: groups are transparent, and conditions removed by the drop policy are gone
+    /// (so that `UserType Eq 'Member' Or Unknown Eq 1` is `UserType Eq 'Member'`). Walked in
+    /// place, without collecting: this runs on every filter.
+    fn any_top_level_conjunct(
+        &self,
+        e: &Expr<'_>,
+        f: &mut impl FnMut(&Comparison<'_>) -> bool,
+    ) -> bool {
         match &e.kind {
             ExprKind::And { children } => children
                 .iter()
                 .filter(|c| !self.is_dropped(c))
-                .for_each(|c| self.top_level_conjuncts(c, out)),
+                .any(|c| self.any_top_level_conjunct(c, f)),
             ExprKind::Or { children } => {
-                let kept: Vec<&Expr<'a>> =
-                    children.iter().filter(|c| !self.is_dropped(c)).collect();
-                if let [only] = kept[..] {
-                    self.top_level_conjuncts(only, out);
+                let mut kept = children.iter().filter(|c| !self.is_dropped(c));
+                match (kept.next(), kept.next()) {
+                    (Some(only), None) => self.any_top_level_conjunct(only, f),
+                    _ => false,
                 }
             }
-            ExprKind::Group { expr } => self.top_level_conjuncts(expr, out),
-            ExprKind::Comparison(c) => out.push(c),
-            ExprKind::Not { .. } => {}
+            ExprKind::Group { expr } => self.any_top_level_conjunct(expr, f),
+            ExprKind::Comparison(c) => f(c),
+            ExprKind::Not { .. } => false,
         }
     }
 

@@ -67,6 +67,8 @@ struct Index {
     required: Vec<usize>,
     /// The fields with an implicit condition (`implicit_eq`), by index.
     implicit: Vec<usize>,
+    /// The fields with access rules that are top-level attributes, by index.
+    restricted: Vec<usize>,
 }
 
 /// A custom field's name in its group, and the field's index.
@@ -650,6 +652,9 @@ impl Schema {
             if field.implicit_eq.is_some() {
                 index.implicit.push(i);
             }
+            if !field.access.is_open() && field.top_level_attribute().is_some() {
+                index.restricted.push(i);
+            }
         }
         index.name = self.name.as_str().into();
         self.index = index;
@@ -710,6 +715,23 @@ impl Schema {
     /// indexes (what planning checks on every filter, without a walk over all fields).
     pub(crate) fn rule_fields(&self) -> (&[usize], &[usize]) {
         (&self.index.required, &self.index.implicit)
+    }
+
+    /// The fields with access rules that are top-level record attributes, with their
+    /// attribute: what a search hides from a caller who may not read them (found once per
+    /// schema, not on every request).
+    ///
+    /// ```
+    /// let schema = spark_filter::plan::builtin::builtin("accounts").unwrap();
+    /// assert!(schema.restricted_attributes().all(|(def, _)| !def.access.is_open()));
+    /// ```
+    pub fn restricted_attributes(
+        &self,
+    ) -> impl Iterator<Item = (&FieldDef, &std::sync::Arc<str>)> + '_ {
+        self.index.restricted.iter().filter_map(|&i| {
+            let attribute = self.index.attributes.get(i)?.as_ref()?;
+            Some((self.fields.get(i)?, attribute))
+        })
     }
 
     /// The schema's name as its plans share it ([`Plan::schema`](super::Plan::schema)).

@@ -496,13 +496,9 @@ impl Search {
                 }
             }
         }
-        for (i, def) in schema.fields.iter().enumerate() {
-            if !def.access.is_open() && caller.may_search(&def.access).is_err() {
-                if let Some(k) = schema.attribute(i) {
-                    if !hidden.contains(k) {
-                        hidden.push(k.clone());
-                    }
-                }
+        for (def, k) in schema.restricted_attributes() {
+            if caller.may_search(&def.access).is_err() && !hidden.contains(k) {
+                hidden.push(k.clone());
             }
         }
         // Asked-for expansions are shown even when a field shares their attribute.
