@@ -96,11 +96,22 @@ pub(crate) fn read(query: &str) -> Result<[Option<Cow<'_, str>>; 9], SearchError
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut values: [Option<Cow<'_, str>>; 9] = Default::default();
     let mut problems = Vec::new();
-    for pair in query.split('&') {
+    // The vectorized byte search finds each separator (`str::split` looks a byte at a time).
+    let mut rest = query;
+    while !rest.is_empty() {
+        let pair;
+        (pair, rest) = match memchr::memchr(b'&', rest.as_bytes()) {
+            // `&` and `=` are ASCII: the positions found are character boundaries.
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
         if pair.is_empty() {
             continue;
         }
-        let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (raw_name, raw_value) = match memchr::memchr(b'=', pair.as_bytes()) {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, ""),
+        };
         let name = match decode(raw_name) {
             Ok(n) => n,
             Err(e) => {
