@@ -236,6 +236,10 @@ mod tests {
         assert!(decode("%+1").is_err());
         assert!(decode("%FF").is_err());
         assert_eq!(decode("plain").unwrap(), "plain");
+        // The error names the byte of the '%'.
+        assert!(decode("ab%2").unwrap_err().contains("at byte 2 "));
+        assert!(decode("%41+%zz").unwrap_err().contains("at byte 4 "));
+        assert_eq!(decode("%41+b%2B%25").unwrap(), "A b+%");
     }
 
     /// Every escape `%XY` over printable ASCII decodes exactly when both are hex digits, to
