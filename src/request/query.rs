@@ -157,7 +157,9 @@ pub(crate) fn read(query: &str) -> Result<[Option<Cow<'_, str>>; 9], SearchError
 /// decode; the result is checked as UTF-8 once.
 fn decode(text: &str) -> Result<Cow<'_, str>, String> {
     let bytes = text.as_bytes();
-    let Some(first) = memchr::memchr2(b'%', b'+', bytes) else {
+    // Names and values are short and an escape comes early in a filter: a plain scan beats
+    // the set-up of a vectorized search.
+    let Some(first) = bytes.iter().position(|&b| b == b'%' || b == b'+') else {
         return Ok(Cow::Borrowed(text));
     };
     // A filter is mostly short words between escapes (`%20`, `%27`): one pass over the
