@@ -115,7 +115,7 @@ pub fn plan(
         source,
         errors: Vec::new(),
         dropped: Vec::new(),
-        constrained: vec![false; schema.fields.len()],
+        constrained: Vec::new(),
     };
     let whole = Span::new(0, source.len());
     if !schema.roles.is_empty() && !schema.roles.contains(&options.caller.role) {
@@ -277,8 +277,9 @@ struct Planner<'p> {
     source: &'p str,
     errors: Vec<Error>,
     dropped: Vec<Dropped>,
-    /// By field index: a comparison that stays in the plan constrains it.
-    constrained: Vec<bool>,
+    /// The fields with an implicit condition that a comparison staying in the plan
+    /// constrains (their implicit test is then left out), by index.
+    constrained: Vec<usize>,
 }
 
 /// Takes the operand out of `typed` for the node that tests it, leaving a constant behind.
@@ -636,8 +637,12 @@ impl<'p> Planner<'p> {
             }
         };
         for field in fields {
-            if let Some(c) = self.constrained.get_mut(field.index) {
-                *c = true;
+            // Only fields with an implicit condition are asked about; the list stays short
+            // (and unallocated for most filters).
+            if self.schema.rule_fields().1.contains(&field.index)
+                && !self.constrained.contains(&field.index)
+            {
+                self.constrained.push(field.index);
             }
         }
         // Field-level operator restrictions ("Eq only").
@@ -1165,7 +1170,7 @@ impl<'p> Planner<'p> {
             else {
                 continue;
             };
-            if self.constrained.get(index).copied().unwrap_or(false) {
+            if self.constrained.contains(&index) {
                 continue;
             }
             let field = match self.schema.field_ref(index) {

@@ -166,7 +166,6 @@ pub struct Search {
     pub hidden: Vec<Arc<str>>,
     /// The top-level attributes the asked-for expansions add.
     pub expanded: Vec<Arc<str>>,
-    order_text: String,
     token_key: TokenKey,
 }
 
@@ -321,7 +320,6 @@ impl Search {
         .unwrap_or(DEFAULT_LIMIT);
         let page = integer(&mut problems, "_page", request.page, 1, MAX_PAGE, "");
         let skip = integer(&mut problems, "_skip", request.skip, 0, MAX_SKIP, "");
-        let order_text = canonical_order(&keys);
         let mut paging = Paging::Page(page.unwrap_or(1));
         if request.page.is_some() && request.skip.is_some() {
             problems.push(Problem::parameter(
@@ -342,7 +340,9 @@ impl Search {
             } else if token.is_empty() {
                 paging = Paging::Keyset(None);
             } else {
-                match token::decode(&options.token_key, &order_text, token) {
+                // The ordering is signed into tokens as the planner understood it; it is
+                // written out only for keyset pages.
+                match token::decode(&options.token_key, &canonical_order(&keys), token) {
                     Ok(last) if last.values.len() == keys.len() && fits(&last, &keys) => {
                         paging = Paging::Keyset(Some(last))
                     }
@@ -524,7 +524,6 @@ impl Search {
             expand,
             hidden,
             expanded,
-            order_text,
             token_key: options.token_key.clone(),
         })
     }
@@ -613,7 +612,8 @@ impl Search {
         let skip_token = match (&self.paging, page.last()) {
             (Paging::Keyset(_), Some(last)) if page.len() as u64 == self.limit => {
                 let key = RowKey::of(last, &self.plan.order_by, self.plan.zone);
-                Some(token::encode(&self.token_key, &self.order_text, &key))
+                let order = canonical_order(&self.plan.order_by);
+                Some(token::encode(&self.token_key, &order, &key))
             }
             _ => None,
         };
