@@ -79,7 +79,7 @@ pub enum Node {
         node: Box<Node>,
     },
     /// A test of one field-side operand.
-    Test(Box<Test>),
+    Test(Test),
 }
 
 /// One test: an operand and a predicate on it. Equality leaves the span out, as the syntax

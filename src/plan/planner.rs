@@ -707,13 +707,13 @@ impl<'p> Planner<'p> {
         // Regular expressions see the text as stored (their own 'i' flag handles case).
         let fold_case = (!typed.case_sensitive && !matches!(predicate, Predicate::Regex { .. }))
             || matches!(predicate, Predicate::AnyWord { .. });
-        Node::Test(Box::new(Test {
+        Node::Test(Test {
             operand: take_operand(typed),
             predicate,
             fold_case,
             span,
             implicit: false,
-        }))
+        })
     }
 
     /// `Eq`/`Ne`/`Gt`… with one value. `Ne` is planned as `Eq` here and negated by the
@@ -931,13 +931,13 @@ impl<'p> Planner<'p> {
                 Coerced::Exact(scalars.remove(0)),
                 span,
             )),
-            _ => alternatives.push(Node::Test(Box::new(Test {
+            _ => alternatives.push(Node::Test(Test {
                 operand,
                 predicate: Predicate::In { values: scalars },
                 fold_case: false,
                 span,
                 implicit: false,
-            }))),
+            })),
         }
         Some(match alternatives.len() {
             0 => Node::Const { value: false },
@@ -989,13 +989,13 @@ impl<'p> Planner<'p> {
             Coerced::Beyond(false) => return Some(Node::Const { value: false }),
             Coerced::Beyond(true) => Scalar::Integer(i64::MAX),
         };
-        Some(Node::Test(Box::new(Test {
+        Some(Node::Test(Test {
             operand,
             predicate: Predicate::Between { low: lo, high: hi },
             fold_case: false,
             span,
             implicit: false,
-        })))
+        }))
     }
 
     fn expect_text(&mut self, typed: &Typed, value: &Value<'_>, vspan: Span) -> Option<()> {
@@ -1196,13 +1196,13 @@ impl<'p> Planner<'p> {
                 },
             };
             let fold_case = matches!(predicate, Predicate::Match { .. }) && !def.case_sensitive;
-            out.push(Node::Test(Box::new(Test {
+            out.push(Node::Test(Test {
                 operand: Operand::Field(field),
                 predicate,
                 fold_case,
                 span: Span::default(),
                 implicit: true,
-            })));
+            }));
         }
         out
     }
@@ -1258,7 +1258,7 @@ fn compare(operand: Operand, op: CmpOp, value: Coerced, span: Span) -> Node {
         Coerced::Exact(v) => (op, v),
         Coerced::Day(start, next) => match op {
             CmpOp::Eq => {
-                return Node::Test(Box::new(Test {
+                return Node::Test(Test {
                     operand,
                     predicate: Predicate::Between {
                         low: Scalar::DateTime(start),
@@ -1267,7 +1267,7 @@ fn compare(operand: Operand, op: CmpOp, value: Coerced, span: Span) -> Node {
                     fold_case: false,
                     span,
                     implicit: false,
-                }));
+                });
             }
             CmpOp::Gt => (CmpOp::Ge, Scalar::DateTime(next)),
             CmpOp::Ge => (CmpOp::Ge, Scalar::DateTime(start)),
@@ -1290,13 +1290,13 @@ fn compare(operand: Operand, op: CmpOp, value: Coerced, span: Span) -> Node {
             (_, false) => (CmpOp::Ge, Scalar::Integer(i64::MIN)),
         },
     };
-    Node::Test(Box::new(Test {
+    Node::Test(Test {
         operand,
         predicate: Predicate::Compare { op, value },
         fold_case: false,
         span,
         implicit: false,
-    }))
+    })
 }
 
 /// `Not`, simplifying constants and double negation.
