@@ -74,28 +74,42 @@ struct Index {
 /// A custom field's name in its group, and the field's index.
 type NameIndex = (Box<str>, usize);
 
-/// FNV-1a: field names are short and trusted (they come from the schema, and a lookup of a
-/// filter's name only probes), so a simple fast hash beats SipHash here.
-type FastHash = std::hash::BuildHasherDefault<Fnv>;
+/// A multiply-rotate hash taking eight bytes a step (the scheme of rustc's FxHash): field
+/// names are short and trusted (they come from the schema, and a lookup of a filter's name
+/// only probes), so a simple fast hash beats SipHash here, and a word a step beats a byte a
+/// step (planning looks a field up per comparison).
+type FastHash = std::hash::BuildHasherDefault<WordHash>;
 
-/// The FNV-1a hasher state.
-#[derive(Clone, Copy, Debug)]
-struct Fnv(u64);
+/// The hasher state.
+#[derive(Clone, Copy, Debug, Default)]
+struct WordHash(u64);
 
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl WordHash {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(WordHash::K).rotate_left(26);
     }
 }
 
-impl std::hash::Hasher for Fnv {
+impl std::hash::Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            // The length keeps "a" and "a\0" apart.
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
         }
     }
 }
