@@ -140,18 +140,7 @@ pub fn plan(
         Planned::Node(n) => n,
         Planned::Dropped => Node::Const { value: true },
     };
-    for test in planner.implicit_tests() {
-        root = match root {
-            Node::Const { value: true } => test,
-            Node::And { mut children } => {
-                children.push(test);
-                Node::And { children }
-            }
-            other => Node::And {
-                children: vec![other, test],
-            },
-        };
-    }
+    planner.add_implicit_tests(&mut root);
     if let Some(errors) = Errors::from_vec(planner.errors) {
         return Err(errors);
     }
@@ -1161,9 +1150,9 @@ impl<'p> Planner<'p> {
         }
     }
 
-    fn implicit_tests(&self) -> Vec<Node> {
+    /// ANDs the implicit tests of the fields no comparison constrained onto `root`.
+    fn add_implicit_tests(&self, root: &mut Node) {
         let (_, implicit) = self.schema.rule_fields();
-        let mut out = Vec::with_capacity(implicit.len());
         for &index in implicit {
             let Some((def, Some(value))) =
                 self.schema.fields.get(index).map(|d| (d, &d.implicit_eq))
@@ -1196,15 +1185,24 @@ impl<'p> Planner<'p> {
                 },
             };
             let fold_case = matches!(predicate, Predicate::Match { .. }) && !def.case_sensitive;
-            out.push(Node::Test(Test {
+            let test = Node::Test(Test {
                 operand: Operand::Field(field),
                 predicate,
                 fold_case,
                 span: Span::default(),
                 implicit: true,
-            }));
+            });
+            *root = match std::mem::replace(root, Node::Const { value: true }) {
+                Node::Const { value: true } => test,
+                Node::And { mut children } => {
+                    children.push(test);
+                    Node::And { children }
+                }
+                other => Node::And {
+                    children: vec![other, test],
+                },
+            };
         }
-        out
     }
 }
 
