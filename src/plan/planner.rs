@@ -628,7 +628,7 @@ impl<'p> Planner<'p> {
         for field in fields {
             // Only fields with an implicit condition are asked about; the list stays short
             // (and unallocated for most filters).
-            if self.schema.rule_fields().1.contains(&field.index)
+            if self.schema.implicit_fields().contains(&field.index)
                 && !self.constrained.contains(&field.index)
             {
                 self.constrained.push(field.index);
@@ -1116,8 +1116,7 @@ impl<'p> Planner<'p> {
 
     fn check_required(&mut self, filter: &Filter<'_>, whole: Span) {
         let schema = self.schema;
-        let (required, _) = schema.rule_fields();
-        for &index in required {
+        for &index in schema.required_fields() {
             let Some(def) = schema.fields.get(index) else {
                 continue;
             };
@@ -1152,11 +1151,11 @@ impl<'p> Planner<'p> {
 
     /// ANDs the implicit tests of the fields no comparison constrained onto `root`.
     fn add_implicit_tests(&self, root: &mut Node) {
-        let (_, implicit) = self.schema.rule_fields();
-        for &index in implicit {
-            let Some((def, Some(value))) =
-                self.schema.fields.get(index).map(|d| (d, &d.implicit_eq))
-            else {
+        for &index in self.schema.implicit_fields() {
+            let Some(def) = self.schema.fields.get(index) else {
+                continue;
+            };
+            let Some(value) = &def.implicit_eq else {
                 continue;
             };
             if self.constrained.contains(&index) {

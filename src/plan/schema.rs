@@ -58,17 +58,15 @@ struct Index {
     custom: HashMap<Box<str>, Vec<NameIndex>, FastHash>,
     /// The reference of every field, by index.
     refs: Vec<super::FieldRef>,
-    /// The top-level record attribute each field is (when its path is one plain key), by
-    /// index, shared with the searches that hide it.
-    attributes: Vec<Option<std::sync::Arc<str>>>,
     /// The schema's name, shared with its plans.
     name: std::sync::Arc<str>,
     /// The fields every filter must constrain (`required`), by index.
     required: Vec<usize>,
     /// The fields with an implicit condition (`implicit_eq`), by index.
     implicit: Vec<usize>,
-    /// The fields with access rules that are top-level attributes, by index.
-    restricted: Vec<usize>,
+    /// The fields with access rules that are top-level attributes: index and attribute,
+    /// shared with the searches that hide it.
+    restricted: Vec<(usize, std::sync::Arc<str>)>,
 }
 
 /// A custom field's name in its group, and the field's index.
@@ -657,17 +655,16 @@ impl Schema {
                 )));
             }
             index.refs.push(super::FieldRef::of(i, field));
-            index
-                .attributes
-                .push(field.top_level_attribute().map(Into::into));
             if field.required {
                 index.required.push(i);
             }
             if field.implicit_eq.is_some() {
                 index.implicit.push(i);
             }
-            if !field.access.is_open() && field.top_level_attribute().is_some() {
-                index.restricted.push(i);
+            if let Some(attribute) = field.top_level_attribute() {
+                if !field.access.is_open() {
+                    index.restricted.push((i, attribute.into()));
+                }
             }
         }
         index.name = self.name.as_str().into();
@@ -711,24 +708,15 @@ impl Schema {
         self.index.refs.get(index)
     }
 
-    /// The top-level record attribute field `index` is, when its path is one plain key
-    /// (`None` for `"PrimaryAddress"."City"` or `Emails[].Address`), built once per schema.
-    ///
-    /// ```
-    /// let schema = spark_filter::plan::builtin::builtin("accounts").unwrap();
-    /// let (i, _) = schema.field_named("Name").unwrap();
-    /// assert_eq!(schema.attribute(i).map(|a| &**a), Some("Name"));
-    /// let (i, _) = schema.field_named("\"PrimaryAddress\".\"City\"").unwrap();
-    /// assert_eq!(schema.attribute(i), None);
-    /// ```
-    pub fn attribute(&self, index: usize) -> Option<&std::sync::Arc<str>> {
-        self.index.attributes.get(index)?.as_ref()
+    /// The fields every filter must constrain (`required`), as indexes: what planning
+    /// checks on every filter, without a walk over all fields.
+    pub(crate) fn required_fields(&self) -> &[usize] {
+        &self.index.required
     }
 
-    /// The fields every filter must constrain and those with an implicit condition, as
-    /// indexes (what planning checks on every filter, without a walk over all fields).
-    pub(crate) fn rule_fields(&self) -> (&[usize], &[usize]) {
-        (&self.index.required, &self.index.implicit)
+    /// The fields with an implicit condition (`implicit_eq`), as indexes.
+    pub(crate) fn implicit_fields(&self) -> &[usize] {
+        &self.index.implicit
     }
 
     /// The fields with access rules that are top-level record attributes, with their
@@ -742,10 +730,10 @@ impl Schema {
     pub fn restricted_attributes(
         &self,
     ) -> impl Iterator<Item = (&FieldDef, &std::sync::Arc<str>)> + '_ {
-        self.index.restricted.iter().filter_map(|&i| {
-            let attribute = self.index.attributes.get(i)?.as_ref()?;
-            Some((self.fields.get(i)?, attribute))
-        })
+        self.index
+            .restricted
+            .iter()
+            .filter_map(|(i, attribute)| Some((self.fields.get(*i)?, attribute)))
     }
 
     /// The schema's name as its plans share it ([`Plan::schema`](super::Plan::schema)).

@@ -27,11 +27,11 @@ fn fold_owned(mut s: String, case_sensitive: bool) -> String {
 /// Shared text, folded when the field is case-insensitive: one allocation for ASCII text
 /// (folded in place once shared), the common case of filter values.
 pub(super) fn shared_folded(s: &str, case_sensitive: bool) -> Arc<str> {
-    if case_sensitive || !s.is_ascii() {
-        return match fold_if_needed(s, case_sensitive) {
-            Cow::Borrowed(s) => Arc::from(s),
-            Cow::Owned(folded) => Arc::from(folded),
-        };
+    if case_sensitive {
+        return Arc::from(s);
+    }
+    if !s.is_ascii() {
+        return Arc::from(fold_case(s));
     }
     let mut shared: Arc<str> = Arc::from(s);
     if let Some(text) = Arc::get_mut(&mut shared) {
@@ -40,15 +40,6 @@ pub(super) fn shared_folded(s: &str, case_sensitive: bool) -> Arc<str> {
     } else {
         // Unreachable (the Arc was just made), but folding a copy is always right.
         Arc::from(s.to_ascii_lowercase())
-    }
-}
-
-/// `s` folded when the field is case-insensitive.
-fn fold_if_needed(s: &str, case_sensitive: bool) -> Cow<'_, str> {
-    if case_sensitive {
-        Cow::Borrowed(s)
-    } else {
-        fold_case(s)
     }
 }
 
