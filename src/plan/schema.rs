@@ -67,6 +67,8 @@ struct Index {
     /// The fields with access rules that are top-level attributes: index and attribute,
     /// shared with the searches that hide it.
     restricted: Vec<(usize, std::sync::Arc<str>)>,
+    /// Every expansion's attributes, each once: what a search that expands nothing hides.
+    collapsed: std::sync::Arc<[std::sync::Arc<str>]>,
 }
 
 /// A custom field's name in its group, and the field's index.
@@ -667,6 +669,13 @@ impl Schema {
                 }
             }
         }
+        let mut collapsed: Vec<std::sync::Arc<str>> = Vec::new();
+        for a in self.expansions.iter().flat_map(|e| &e.attributes) {
+            if !collapsed.contains(a) {
+                collapsed.push(a.clone());
+            }
+        }
+        index.collapsed = collapsed.into();
         index.name = self.name.as_str().into();
         self.index = index;
         Ok(())
@@ -734,6 +743,18 @@ impl Schema {
             .restricted
             .iter()
             .filter_map(|(i, attribute)| Some((self.fields.get(*i)?, attribute)))
+    }
+
+    /// The attributes of every expansion, each once, in the order of the expansions: what
+    /// results leave out when `_expand` asks for nothing (found once per schema and shared
+    /// with the searches that hide them).
+    ///
+    /// ```
+    /// let schema = spark_filter::plan::builtin::builtin("accounts").unwrap();
+    /// assert!(schema.collapsed_attributes().iter().any(|a| &**a == "Biography"));
+    /// ```
+    pub fn collapsed_attributes(&self) -> &std::sync::Arc<[std::sync::Arc<str>]> {
+        &self.index.collapsed
     }
 
     /// The schema's name as its plans share it ([`Plan::schema`](super::Plan::schema)).

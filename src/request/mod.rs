@@ -60,7 +60,7 @@ pub use token::TokenKey;
 
 use crate::eval::Evaluator;
 use crate::eval::order::{RowKey, SortValue};
-use crate::plan::{self, Caller, Dropped, OrderKey, PathStep, Plan, PlanOptions, Schema};
+use crate::plan::{self, Caller, Dropped, FieldDef, OrderKey, PathStep, Plan, PlanOptions, Schema};
 use crate::sql::{self, Dialect, Layout, Param};
 
 /// `_limit` when the request has none.
@@ -163,7 +163,7 @@ pub struct Search {
     pub expand: Vec<String>,
     /// Top-level attributes left out of results: expansions not asked for and fields the
     /// caller may not read.
-    pub hidden: Vec<Arc<str>>,
+    pub hidden: Arc<[Arc<str>]>,
     /// The top-level attributes the asked-for expansions add.
     pub expanded: Vec<Arc<str>>,
     token_key: TokenKey,
@@ -484,31 +484,30 @@ impl Search {
         };
         plan.order_by = keys;
 
-        // The names are shared with the schema: building the list copies no text.
-        let mut hidden: Vec<Arc<str>> =
-            Vec::with_capacity(schema.expansions.iter().map(|e| e.attributes.len()).sum());
-        for e in &schema.expansions {
-            if !expand.contains(&e.name) {
-                for a in &e.attributes {
-                    if !hidden.contains(a) {
-                        hidden.push(a.clone());
-                    }
+        // The names are shared with the schema. A search that expands nothing and may read
+        // every restricted attribute hides the schema's own list: no list is built.
+        let unreadable = |def: &FieldDef| caller.may_search(&def.access).is_err();
+        let hidden: Arc<[Arc<str>]> = if expand.is_empty()
+            && !schema
+                .restricted_attributes()
+                .any(|(def, _)| unreadable(def))
+        {
+            Arc::clone(schema.collapsed_attributes())
+        } else {
+            let mut hidden: Vec<Arc<str>> = schema
+                .collapsed_attributes()
+                .iter()
+                // Asked-for expansions are shown even when a field shares their attribute.
+                .filter(|a| !expanded_by(schema, &expand, a))
+                .cloned()
+                .collect();
+            for (def, k) in schema.restricted_attributes() {
+                if unreadable(def) && !hidden.contains(k) && !expanded_by(schema, &expand, k) {
+                    hidden.push(k.clone());
                 }
             }
-        }
-        for (def, k) in schema.restricted_attributes() {
-            if caller.may_search(&def.access).is_err() && !hidden.contains(k) {
-                hidden.push(k.clone());
-            }
-        }
-        // Asked-for expansions are shown even when a field shares their attribute.
-        hidden.retain(|a| {
-            !expand.iter().any(|name| {
-                schema
-                    .expansion(name)
-                    .is_some_and(|e| e.attributes.contains(a))
-            })
-        });
+            hidden.into()
+        };
 
         let expanded = expand
             .iter()
@@ -920,6 +919,15 @@ impl Search {
             count,
         })
     }
+}
+
+/// Whether one of the asked-for expansions shows `attribute`.
+fn expanded_by(schema: &Schema, expand: &[String], attribute: &Arc<str>) -> bool {
+    expand.iter().any(|name| {
+        schema
+            .expansion(name)
+            .is_some_and(|e| e.attributes.contains(attribute))
+    })
 }
 
 /// `a > last` in the order of `keys` then `Id`, NULLs last in both directions.
