@@ -55,6 +55,20 @@ pub trait Dialect {
         }
         out.push('"');
     }
+    /// Whether [`quote_into`](Dialect::quote_into) quotes as the SQL standard does (`"name"`,
+    /// a `"` inside doubled), as the provided method does. The compiler then writes the
+    /// column expressions that a [`Layout`](super::Layout) quoted when it was built
+    /// ([`Stored::column_expr`](super::Stored::column_expr)) instead of quoting them again
+    /// for every test. A dialect that overrides `quote_into` to quote another way returns
+    /// `false`.
+    ///
+    /// ```
+    /// use spark_filter::sql::{Dialect, Postgres, Sqlite};
+    /// assert!(Postgres.standard_quoting() && Sqlite.standard_quoting());
+    /// ```
+    fn standard_quoting(&self) -> bool {
+        true
+    }
     /// The column type of a field type.
     fn column_type(&self, ty: FieldType) -> &'static str;
     /// The type of a list column.

@@ -48,6 +48,57 @@ pub struct Stored {
     pub folded: Option<String>,
     /// For the name-words rule: the words table (`rid`, `w` folded word).
     pub words: Option<String>,
+    /// The value column's expression (`t."col"`, `c."v"`), quoted once as the SQL standard
+    /// quotes (see [`Stored::column_expr`]).
+    expr: String,
+    /// The same for the folded column.
+    folded_expr: Option<String>,
+}
+
+impl Stored {
+    /// The column that holds the values (in the main table, or in the child table).
+    pub fn column(&self) -> &str {
+        match &self.place {
+            Place::Column(c) | Place::List(c) => c,
+            Place::Child { column, .. } => column,
+        }
+    }
+
+    /// The expression of the value column (`folded`: of the folded column) in the main table
+    /// `t` or the child table `c`, quoted as the SQL standard quotes (`t."name__f"`), as it
+    /// was written when the layout was built: the compiler writes it as it is for dialects
+    /// that quote that way. `None` when there is no such column, or when the fields were
+    /// changed after the layout was built and the expression no longer names the column.
+    ///
+    /// ```
+    /// use spark_filter::sql::Layout;
+    /// let schema = spark_filter::plan::builtin::builtin("accounts").unwrap();
+    /// let (i, _) = schema.field_named("Office").unwrap();
+    /// let stored = Layout::of(&schema).fields[i].clone().unwrap();
+    /// assert_eq!(stored.column_expr(false), Some("t.\"office\""));
+    /// assert_eq!(stored.column_expr(true), Some("t.\"office__f\""));
+    /// ```
+    pub fn column_expr(&self, folded: bool) -> Option<&str> {
+        let (expr, column) = if folded {
+            (self.folded_expr.as_deref()?, self.folded.as_deref()?)
+        } else {
+            (self.expr.as_str(), self.column())
+        };
+        let alias = match self.place {
+            Place::Child { .. } => b'c',
+            _ => b't',
+        };
+        // `t."` + column + `"`, checked against the fields as they are now.
+        let fresh = expr.len() == column.len() + 4
+            && expr.as_bytes().first() == Some(&alias)
+            && expr.get(3..expr.len() - 1) == Some(column);
+        fresh.then_some(expr)
+    }
+}
+
+/// `alias."column"`, quoted as the SQL standard quotes (a `"` inside doubled).
+fn quoted_expr(alias: char, column: &str) -> String {
+    format!("{alias}.\"{}\"", column.replace('"', "\"\""))
 }
 
 /// Where a field's values are.
@@ -165,14 +216,22 @@ fn stored(table: &str, f: &FieldDef, used: &mut Vec<String>) -> Stored {
         _ => folded,
     };
     let words = (f.rule == Some(Rule::NameWords)).then(|| format!("{table}__{column}__words"));
-    Stored {
+    let alias = match place {
+        Place::Child { .. } => 'c',
+        _ => 't',
+    };
+    let mut stored = Stored {
         name: f.name.clone(),
         case_sensitive: f.case_sensitive,
         ty: f.ty,
         place,
+        folded_expr: folded.as_deref().map(|c| quoted_expr(alias, c)),
         folded,
         words,
-    }
+        expr: String::new(),
+    };
+    stored.expr = quoted_expr(alias, stored.column());
+    stored
 }
 
 #[cfg(test)]

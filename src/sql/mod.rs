@@ -296,7 +296,8 @@ pub fn condition(
         offset,
         zone: None,
         plan,
-        scratch: String::with_capacity(64),
+        scratch: String::new(),
+        standard_quoting: dialect.standard_quoting(),
         text: String::new(),
     };
     // About what a test compiles to (a column test, or a words subselect), so that the
@@ -349,6 +350,17 @@ pub(crate) fn order_column_into(
 ) -> Result<(), Error> {
     let stored = stored_in(layout, &key.field, key.span)?;
     match &stored.place {
+        Place::Column(_) if dialect.standard_quoting() => {
+            let folded = stored.folded.is_some();
+            match stored.column_expr(folded) {
+                Some(expr) => out.push_str(expr),
+                None => {
+                    out.push_str("t.");
+                    dialect.quote_into(out, stored.folded.as_deref().unwrap_or(stored.column()));
+                }
+            }
+            Ok(())
+        }
         Place::Column(col) => {
             out.push_str("t.");
             dialect.quote_into(out, stored.folded.as_deref().unwrap_or(col));
@@ -379,8 +391,12 @@ struct Compiler<'c> {
     /// The zone placeholder, bound once when a date function needs it.
     zone: Option<String>,
     plan: &'c Plan,
-    /// A buffer for the column expression of a test, reused from test to test.
+    /// A buffer for the column expression of a test, reused from test to test (when the
+    /// layout's own expression cannot be used).
     scratch: String,
+    /// Whether the dialect quotes as the SQL standard does, so that the layout's quoted
+    /// column expressions serve.
+    standard_quoting: bool,
     /// A buffer for text built before it is shared as a parameter (one allocation each).
     text: String,
 }
@@ -668,31 +684,53 @@ impl<'c> Compiler<'c> {
     /// A predicate over every value of a stored field (any value matching).
     fn elements(
         &mut self,
-        stored: &Stored,
+        stored: &'c Stored,
         fold: bool,
         pred: &Predicate,
         span: Span,
         out: &mut String,
     ) -> Result<(), Error> {
-        let column = match (&stored.folded, &stored.place) {
-            (Some(f), _) if fold => f.as_str(),
-            (_, Place::Column(col) | Place::List(col)) => col.as_str(),
-            (_, Place::Child { column, .. }) => column.as_str(),
+        let folded = fold && stored.folded.is_some();
+        // The expression the layout quoted when it was built, when the dialect quotes the
+        // same way (this runs per test).
+        if self.standard_quoting {
+            if let Some(expr) = stored.column_expr(folded) {
+                return self.elements_of(stored, expr, pred, span, out);
+            }
+        }
+        let column = match &stored.folded {
+            Some(f) if folded => f.as_str(),
+            _ => stored.column(),
         };
         // The column expression is written into the compiler's scratch buffer, taken out
-        // while the predicate borrows it (one allocation per condition, not per test).
+        // while the predicate borrows it.
         let mut expr = std::mem::take(&mut self.scratch);
         expr.clear();
-        let result = match &stored.place {
-            Place::Column(_) => {
-                self.column(&mut expr, "t", column);
-                self.predicate(&expr, pred, span, out)
-            }
+        let alias = match stored.place {
+            Place::Child { .. } => "c",
+            _ => "t",
+        };
+        self.column(&mut expr, alias, column);
+        let result = self.elements_of(stored, &expr, pred, span, out);
+        self.scratch = expr;
+        result
+    }
+
+    /// [`Compiler::elements`] once the column expression `expr` is written.
+    fn elements_of(
+        &mut self,
+        stored: &Stored,
+        expr: &str,
+        pred: &Predicate,
+        span: Span,
+        out: &mut String,
+    ) -> Result<(), Error> {
+        match &stored.place {
+            Place::Column(_) => self.predicate(expr, pred, span, out),
             Place::List(_) => {
-                self.column(&mut expr, "t", column);
                 let mut result = Ok(());
                 let dialect = self.dialect;
-                dialect.list_exists_into(out, &expr, &mut |elem, out| {
+                dialect.list_exists_into(out, expr, &mut |elem, out| {
                     if let Err(e) = self.predicate(elem, pred, span, out) {
                         result = Err(e);
                     }
@@ -700,19 +738,16 @@ impl<'c> Compiler<'c> {
                 result
             }
             Place::Child { table, .. } => {
-                self.column(&mut expr, "c", column);
                 // `rid IN (…)` rather than a correlated EXISTS, so that SQLite, too, looks
                 // the value up in the child table's index.
                 out.push_str("t.rid IN (SELECT c.rid FROM ");
                 self.dialect.quote_into(out, table);
                 out.push_str(" AS c WHERE ");
-                let result = self.predicate(&expr, pred, span, out);
+                let result = self.predicate(expr, pred, span, out);
                 out.push(')');
                 result
             }
-        };
-        self.scratch = expr;
-        result
+        }
     }
 
     fn patterns(&mut self, expr: &str, patterns: &[Pattern], out: &mut String) {
@@ -1013,5 +1048,94 @@ mod tests {
             q.sql
         );
         assert_eq!(&q.params[n - 2..], &[Param::Int(4), Param::Int(4)]);
+    }
+
+    /// PostgreSQL with the quoting of a dialect that does not quote the standard way.
+    struct Backticks;
+
+    impl Dialect for Backticks {
+        fn name(&self) -> &'static str {
+            "backticks"
+        }
+        fn placeholder(&self, n: usize, param: &Param) -> String {
+            Postgres.placeholder(n, param)
+        }
+        fn needs_zone(&self, function: Function, arg_type: FieldType) -> bool {
+            Postgres.needs_zone(function, arg_type)
+        }
+        fn quote_into(&self, out: &mut String, ident: &str) {
+            out.push('`');
+            out.push_str(ident);
+            out.push('`');
+        }
+        fn standard_quoting(&self) -> bool {
+            false
+        }
+        fn column_type(&self, ty: FieldType) -> &'static str {
+            Postgres.column_type(ty)
+        }
+        fn list_type(&self) -> &'static str {
+            Postgres.list_type()
+        }
+        fn list_exists(&self, column: &str, pred: &mut dyn FnMut(&str) -> String) -> String {
+            Postgres.list_exists(column, pred)
+        }
+        fn regex(&self, expr: &str, pattern: &str, case_insensitive: bool) -> String {
+            Postgres.regex(expr, pattern, case_insensitive)
+        }
+        fn zone_param(&self, zone: chrono::FixedOffset) -> Param {
+            Postgres.zone_param(zone)
+        }
+        fn function(
+            &self,
+            function: Function,
+            arg: &str,
+            args: &[String],
+            zone: &str,
+            arg_type: FieldType,
+        ) -> Option<String> {
+            Postgres.function(function, arg, args, zone, arg_type)
+        }
+        fn arith(&self, op: crate::syntax::ArithOp, a: &str, b: &str, integers: bool) -> String {
+            Postgres.arith(op, a, b, integers)
+        }
+        fn negate(&self, a: &str, integer: bool) -> String {
+            Postgres.negate(a, integer)
+        }
+        fn record_id(&self) -> &'static str {
+            Postgres.record_id()
+        }
+    }
+
+    #[test]
+    fn columns_quoted_ahead_serve_only_while_they_are_right() {
+        let schema = builtin::builtin("accounts").unwrap();
+        let options = PlanOptions::new(Caller::new(Role::Private));
+        let plan = crate::plan::check(
+            "UserType Eq 'Member' And Office Eq 'Fargo'",
+            &schema,
+            &options,
+        )
+        .unwrap();
+        let mut layout = Layout::of(&schema);
+        let sql = |layout: &Layout, dialect: &dyn Dialect| {
+            condition(&plan, layout, dialect, 0).unwrap().sql
+        };
+        assert!(sql(&layout, &Postgres).contains("t.\"office__f\" = $2::text"));
+        // A dialect that quotes its own way quotes every column itself.
+        let own = sql(&layout, &Backticks);
+        assert!(
+            own.contains("t.`office__f` = $2::text") && !own.contains('"'),
+            "{own}"
+        );
+        // Columns renamed after the layout was built are written as they are now.
+        let (i, _) = schema.field_named("Office").unwrap();
+        let stored = layout.fields[i].as_mut().unwrap();
+        stored.place = Place::Column("desk".into());
+        stored.folded = Some("desk__f".into());
+        assert_eq!(stored.column_expr(true), None);
+        let renamed = sql(&layout, &Postgres);
+        assert!(renamed.contains("t.\"desk__f\" = $2::text"), "{renamed}");
+        assert!(!renamed.contains("office"), "{renamed}");
     }
 }
