@@ -32,6 +32,7 @@ pub mod sqlite;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
+use std::sync::Arc;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use layout::{Layout, Place, Stored};
@@ -289,10 +290,17 @@ pub fn condition(
             ),
         ));
     }
+    // About what a test compiles to (a column test, or a words subselect) and binds (two
+    // values for a prefix), counted over the top level of the tree (a walk of the whole tree
+    // costs more than a buffer that seldom grows).
+    let tests = match &plan.root {
+        Node::And { children } | Node::Or { children } => children.len(),
+        _ => 1,
+    };
     let mut c = Compiler {
         layout,
         dialect,
-        params: Vec::with_capacity(8),
+        params: Vec::with_capacity(2 * tests + 2),
         offset,
         zone: None,
         plan,
@@ -300,24 +308,12 @@ pub fn condition(
         standard_quoting: dialect.standard_quoting(),
         text: String::new(),
     };
-    // About what a test compiles to (a column test, or a words subselect), so that the
-    // buffer seldom grows.
-    let mut sql = String::with_capacity(32 + 128 * tests(&plan.root));
+    let mut sql = String::with_capacity(32 + 128 * tests);
     c.node(&plan.root, &mut sql)?;
     Ok(Condition {
         sql,
         params: c.params,
     })
-}
-
-/// How many tests a condition tree holds.
-fn tests(n: &Node) -> usize {
-    match n {
-        Node::Const { .. } => 0,
-        Node::And { children } | Node::Or { children } => children.iter().map(tests).sum(),
-        Node::Not { node } => tests(node),
-        Node::Test(_) => 1,
-    }
 }
 
 /// A compiled condition and its parameters.
@@ -421,6 +417,29 @@ pub fn like_escape(s: &str) -> String {
 pub fn prefix_successor(prefix: &str) -> Option<String> {
     let mut out = String::new();
     successor_into(prefix, &mut out).then_some(out)
+}
+
+/// [`prefix_successor`] as shared text (`buf` is scratch space). A short prefix whose last
+/// character is ASCII, the common case, is built on the stack: one allocation, the shared
+/// text's.
+fn shared_successor(prefix: &str, buf: &mut String) -> Option<Arc<str>> {
+    const SHORT: usize = 64;
+    let bytes = prefix.as_bytes();
+    if let Some(&last) = bytes.last() {
+        // Below DEL, the next character is ASCII too: one byte replaces one byte.
+        if last < 0x7F && bytes.len() <= SHORT {
+            let mut next = [0u8; SHORT];
+            let next = &mut next[..bytes.len()];
+            next.copy_from_slice(bytes);
+            if let Some(end) = next.last_mut() {
+                *end = last + 1;
+            }
+            if let Ok(text) = std::str::from_utf8(next) {
+                return Some(Arc::from(text));
+            }
+        }
+    }
+    successor_into(prefix, buf).then(|| Arc::from(buf.as_str()))
 }
 
 /// Writes [`prefix_successor`] into `out` (cleared first); false when there is none.
@@ -767,8 +786,8 @@ impl<'c> Compiler<'c> {
                 Pattern::Prefix(s) if s.is_empty() => out.push_str(TRUE),
                 // A range on the column, so that an index serves it.
                 Pattern::Prefix(s) => {
-                    if successor_into(s, &mut self.text) {
-                        let next = Param::Text(self.text.as_str().into());
+                    if let Some(next) = shared_successor(s, &mut self.text) {
+                        let next = Param::Text(next);
                         out.push('(');
                         out.push_str(expr);
                         out.push_str(" >= ");
@@ -1105,6 +1124,35 @@ mod tests {
         fn record_id(&self) -> &'static str {
             Postgres.record_id()
         }
+    }
+
+    #[test]
+    fn shared_successors_are_the_successors() {
+        let long = "a".repeat(70);
+        for prefix in [
+            "",
+            "a",
+            "fargo",
+            "z",
+            "~",
+            "a\u{7f}",
+            "é",
+            "aé",
+            "a\u{10FFFF}",
+            "\u{D7FF}",
+            &long,
+        ] {
+            let shared = shared_successor(prefix, &mut String::new());
+            assert_eq!(
+                shared.as_deref(),
+                prefix_successor(prefix).as_deref(),
+                "{prefix:?}"
+            );
+        }
+        assert_eq!(
+            shared_successor("fargo", &mut String::new()).as_deref(),
+            Some("fargp")
+        );
     }
 
     #[test]
