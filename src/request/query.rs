@@ -163,36 +163,32 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
         return Ok(Cow::Borrowed(text));
     };
     // A filter is mostly short words between escapes (`%20`, `%27`): one pass over the
-    // bytes, writing into a buffer as long as the input (decoding only shortens), beats a
-    // search call per run and a capacity check per byte.
-    let mut out = vec![0u8; bytes.len()];
-    out[..first].copy_from_slice(&bytes[..first]);
-    let (mut i, mut w) = (first, first);
-    while let Some(&b) = bytes.get(i) {
-        let byte = if b == b'%' {
-            let (h, l) = match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(&h), Some(&l)) => (HEX[usize::from(h)], HEX[usize::from(l)]),
-                _ => (NOT_HEX, NOT_HEX),
-            };
-            if (h | l) & NOT_HEX != 0 {
+    // bytes, read by slice patterns (no index checks), into a buffer as long as the input
+    // (decoding only shortens, so it never grows), beats a search call per run.
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut rest = &bytes[first..];
+    loop {
+        let byte;
+        (byte, rest) = match rest {
+            [] => break,
+            [b'%', h, l, tail @ ..]
+                if (HEX[usize::from(*h)] | HEX[usize::from(*l)]) & NOT_HEX == 0 =>
+            {
+                (HEX[usize::from(*h)] << 4 | HEX[usize::from(*l)], tail)
+            }
+            [b'%', ..] => {
+                let at = bytes.len() - rest.len();
                 return Err(format!(
-                    "has a '%' at byte {i} not followed by two hexadecimal digits; \
+                    "has a '%' at byte {at} not followed by two hexadecimal digits; \
                      write a literal '%' as %25"
                 ));
             }
-            i += 3;
-            h << 4 | l
-        } else {
-            i += 1;
-            if b == b'+' { b' ' } else { b }
+            [b'+', tail @ ..] => (b' ', tail),
+            [b, tail @ ..] => (*b, tail),
         };
-        // `w` stays below `i`, and `out` is as long as the input.
-        if let Some(slot) = out.get_mut(w) {
-            *slot = byte;
-        }
-        w += 1;
+        out.push(byte);
     }
-    out.truncate(w);
     String::from_utf8(out).map(Cow::Owned).map_err(|e| {
         format!(
             "is not UTF-8 once percent-decoded (byte {}); encode text as UTF-8 before \
