@@ -240,6 +240,57 @@ mod tests {
         assert_eq!(decode("%41+b%2B%25").unwrap(), "A b+%");
     }
 
+    /// The plainest decoder there is, byte by byte, for comparison.
+    fn reference(text: &str) -> Option<String> {
+        let bytes = text.as_bytes();
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'%' => {
+                    let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return None;
+                    }
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 3;
+                }
+                b'+' => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+
+    /// Every text of up to four pieces from escapes, signs and characters decodes as the
+    /// plain decoder decodes it (or fails where it fails).
+    #[test]
+    fn decoding_agrees_with_the_plain_decoder() {
+        let pieces = [
+            "%", "+", "a", "1", "F", "%41", "%c3", "%A9", "é", "%2", "%zz", " ",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            assert_eq!(
+                decode(text).ok().map(|c| c.into_owned()),
+                reference(text),
+                "{text:?}"
+            );
+        }
+    }
+
     /// Every escape `%XY` over printable ASCII decodes exactly when both are hex digits, to
     /// their value (the table against the digits' definition).
     #[test]
