@@ -48,12 +48,12 @@ pub struct Schema {
 }
 
 /// What a schema derives from its fields once, so that planning a filter looks fields up
-/// without allocating: standard names and custom `"Group"."Field"` names in hash maps keyed
-/// by borrowed text, and the resolved reference of every field.
+/// without allocating: standard names in a [`NameTable`], custom `"Group"."Field"` names in
+/// a hash map keyed by borrowed text, and the resolved reference of every field.
 #[derive(Clone, Debug, Default)]
 struct Index {
     /// Standard field name → index.
-    standard: HashMap<Box<str>, usize, FastHash>,
+    standard: NameTable,
     /// Custom field group → (field name, index) pairs.
     custom: HashMap<Box<str>, Vec<NameIndex>, FastHash>,
     /// The reference of every field, by index.
@@ -73,6 +73,49 @@ struct Index {
 
 /// A custom field's name in its group, and the field's index.
 type NameIndex = (Box<str>, usize);
+
+/// Standard field names → index, in buckets chosen by a name's length and its first and last
+/// bytes. Planning looks a name up per comparison: this hashes nothing and mostly compares
+/// one name (about half a hash map's instructions). Filters only probe it, so a hostile
+/// name costs at most one bucket of the schema's own names.
+#[derive(Clone, Debug, Default)]
+struct NameTable {
+    buckets: Vec<Vec<NameIndex>>,
+}
+
+impl NameTable {
+    const BUCKETS: usize = 128;
+
+    fn bucket(name: &str) -> usize {
+        let bytes = name.as_bytes();
+        let (first, last) = match (bytes.first(), bytes.last()) {
+            (Some(&f), Some(&l)) => (usize::from(f), usize::from(l)),
+            _ => (0, 0),
+        };
+        (bytes.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last.wrapping_mul(131))
+            % NameTable::BUCKETS
+    }
+
+    /// Adds a name; false when it is there already.
+    fn insert(&mut self, name: Box<str>, index: usize) -> bool {
+        if self.get(&name).is_some() {
+            return false;
+        }
+        if self.buckets.is_empty() {
+            self.buckets = vec![Vec::new(); NameTable::BUCKETS];
+        }
+        let bucket = NameTable::bucket(&name);
+        if let Some(names) = self.buckets.get_mut(bucket) {
+            names.push((name, index));
+        }
+        true
+    }
+
+    fn get(&self, name: &str) -> Option<usize> {
+        let names = self.buckets.get(NameTable::bucket(name))?;
+        names.iter().find(|(n, _)| **n == *name).map(|(_, i)| *i)
+    }
+}
 
 /// A multiply-rotate hash taking eight bytes a step (the scheme of rustc's FxHash): field
 /// names are short and trusted (they come from the schema, and a lookup of a filter's name
@@ -642,7 +685,7 @@ impl Schema {
                 }
             }
             let fresh = match key {
-                OwnedField::Standard(name) => index.standard.insert(name.into(), i).is_none(),
+                OwnedField::Standard(name) => index.standard.insert(name.into(), i),
                 OwnedField::Custom(group, name) => {
                     let names = index.custom.entry(group.into()).or_default();
                     let fresh = names.iter().all(|(n, _)| **n != *name);
@@ -684,7 +727,7 @@ impl Schema {
     /// Looks a field reference up.
     pub fn field(&self, field: &Field<'_>) -> Option<(usize, &FieldDef)> {
         let i = match *field {
-            Field::Standard { name } => *self.index.standard.get(name)?,
+            Field::Standard { name } => self.index.standard.get(name)?,
             Field::Custom { group, name } => {
                 let names = self.index.custom.get(group)?;
                 names.iter().find(|(n, _)| **n == *name)?.1
@@ -927,6 +970,28 @@ pub fn parse_path(text: &str) -> Result<Vec<PathStep>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_standard_name_finds_its_own_field() {
+        for name in crate::plan::builtin::NAMES {
+            let schema = crate::plan::builtin::builtin(name).unwrap();
+            for (i, def) in schema.fields.iter().enumerate() {
+                if let Some(OwnedField::Standard(n)) = parsed_field_name(&def.name) {
+                    assert_eq!(
+                        schema.field(&Field::Standard { name: &n }).map(|f| f.0),
+                        Some(i)
+                    );
+                    let other = format!("{n}x");
+                    let found = schema.field(&Field::Standard { name: &other });
+                    assert!(
+                        found.is_none_or(|(j, _)| schema.fields[j].name == other),
+                        "{other}"
+                    );
+                }
+            }
+            assert!(schema.field(&Field::Standard { name: "" }).is_none());
+        }
+    }
 
     #[test]
     fn minimal_json_has_sensible_defaults() {
