@@ -84,20 +84,28 @@ impl Stored {
         } else {
             (self.expr.as_str(), self.column())
         };
-        let alias = match self.place {
-            Place::Child { .. } => b'c',
-            _ => b't',
-        };
+        let alias = self.place.alias();
         // `t."` + column + `"`, checked against the fields as they are now.
-        let fresh = expr.len() == column.len() + 4
-            && expr.as_bytes().first() == Some(&alias)
-            && expr.get(3..expr.len() - 1) == Some(column);
+        let fresh = expr.len() == alias.len() + column.len() + 3
+            && expr.starts_with(alias)
+            && expr.get(alias.len() + 2..expr.len() - 1) == Some(column);
         fresh.then_some(expr)
     }
 }
 
+impl Place {
+    /// The alias the compiler gives the table that holds the values: `c` for a child
+    /// table, `t` for the main table.
+    pub(crate) fn alias(&self) -> &'static str {
+        match self {
+            Place::Child { .. } => "c",
+            Place::Column(_) | Place::List(_) => "t",
+        }
+    }
+}
+
 /// `alias."column"`, quoted as the SQL standard quotes (a `"` inside doubled).
-fn quoted_expr(alias: char, column: &str) -> String {
+fn quoted_expr(alias: &str, column: &str) -> String {
     format!("{alias}.\"{}\"", column.replace('"', "\"\""))
 }
 
@@ -216,10 +224,7 @@ fn stored(table: &str, f: &FieldDef, used: &mut Vec<String>) -> Stored {
         _ => folded,
     };
     let words = (f.rule == Some(Rule::NameWords)).then(|| format!("{table}__{column}__words"));
-    let alias = match place {
-        Place::Child { .. } => 'c',
-        _ => 't',
-    };
+    let alias = place.alias();
     let mut stored = Stored {
         name: f.name.clone(),
         case_sensitive: f.case_sensitive,

@@ -346,20 +346,19 @@ pub(crate) fn order_column_into(
 ) -> Result<(), Error> {
     let stored = stored_in(layout, &key.field, key.span)?;
     match &stored.place {
-        Place::Column(_) if dialect.standard_quoting() => {
-            let folded = stored.folded.is_some();
-            match stored.column_expr(folded) {
+        Place::Column(col) => {
+            // The layout's quoted expression when the dialect quotes the same way.
+            let quoted = dialect.standard_quoting();
+            match stored
+                .column_expr(stored.folded.is_some())
+                .filter(|_| quoted)
+            {
                 Some(expr) => out.push_str(expr),
                 None => {
                     out.push_str("t.");
-                    dialect.quote_into(out, stored.folded.as_deref().unwrap_or(stored.column()));
+                    dialect.quote_into(out, stored.folded.as_deref().unwrap_or(col));
                 }
             }
-            Ok(())
-        }
-        Place::Column(col) => {
-            out.push_str("t.");
-            dialect.quote_into(out, stored.folded.as_deref().unwrap_or(col));
             Ok(())
         }
         _ => Err(Error::new(
@@ -725,11 +724,7 @@ impl<'c> Compiler<'c> {
         // while the predicate borrows it.
         let mut expr = std::mem::take(&mut self.scratch);
         expr.clear();
-        let alias = match stored.place {
-            Place::Child { .. } => "c",
-            _ => "t",
-        };
-        self.column(&mut expr, alias, column);
+        self.column(&mut expr, stored.place.alias(), column);
         let result = self.elements_of(stored, &expr, pred, span, out);
         self.scratch = expr;
         result
