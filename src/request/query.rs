@@ -162,9 +162,10 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
     let Some(first) = bytes.iter().position(|&b| b == b'%' || b == b'+') else {
         return Ok(Cow::Borrowed(text));
     };
-    // A filter is mostly short words between escapes (`%20`, `%27`): one pass over the
-    // bytes, read by slice patterns (no index checks), into a buffer as long as the input
-    // (decoding only shortens, so it never grows), beats a search call per run.
+    // A filter is mostly short words between escapes (`%20`, `%27`): one pass, read by slice
+    // patterns (no index checks), into a buffer as long as the input (decoding only
+    // shortens, so it never grows). A run of plain bytes goes eight at a time, which beats
+    // both a byte at a time and a search call per run (each measured).
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&bytes[..first]);
     let mut rest = &bytes[first..];
@@ -185,7 +186,25 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
                 ));
             }
             [b'+', tail @ ..] => (b' ', tail),
-            [b, tail @ ..] => (*b, tail),
+            [b, tail @ ..] => {
+                // A plain byte with seven more after it: it and the plain bytes after it, up
+                // to the first `%` or `+`, are copied by one 8-byte store, the rest of which
+                // is cut back off (the buffer has room: the output never passes the input).
+                if let Some((chunk, _)) = rest.split_first_chunk::<8>() {
+                    let word = u64::from_le_bytes(*chunk);
+                    let special = zero_bytes(word ^ (SPLAT * u64::from(b'%')))
+                        | zero_bytes(word ^ (SPLAT * u64::from(b'+')));
+                    // Little-endian: the lowest flag is the first special byte (8 when none);
+                    // the first byte is plain, so at least one is copied.
+                    let plain = (special.trailing_zeros() / 8) as usize;
+                    let written = out.len();
+                    out.extend_from_slice(chunk);
+                    out.truncate(written + plain);
+                    rest = &rest[plain..];
+                    continue;
+                }
+                (*b, tail)
+            }
         };
         out.push(byte);
     }
@@ -196,6 +215,15 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// `0x01` in every byte of a word.
+const SPLAT: u64 = u64::from_le_bytes([1; 8]);
+
+/// The high bit of each byte of `word` that is zero, and maybe of bytes above one that is
+/// (a borrow runs upward): the lowest flag is always exact, which is all [`decode`] reads.
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(SPLAT) & !word & (SPLAT << 7)
 }
 
 /// Marks a byte that is not a hexadecimal digit in [`HEX`] (its high bit: no digit has it,
@@ -272,7 +300,20 @@ mod tests {
     #[test]
     fn decoding_agrees_with_the_plain_decoder() {
         let pieces = [
-            "%", "+", "a", "1", "F", "%41", "%c3", "%A9", "é", "%2", "%zz", " ",
+            "%",
+            "+",
+            "a",
+            "1",
+            "F",
+            "%41",
+            "%c3",
+            "%A9",
+            "é",
+            "%2",
+            "%zz",
+            " ",
+            // Longer than the eight bytes decoded at a time.
+            "Fargo+Moorhead",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..4 {
