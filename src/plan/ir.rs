@@ -277,6 +277,120 @@ pub enum Pattern {
     Glob(Vec<String>),
 }
 
+/// The patterns of a text test, any of which may match. Most tests have one (`City Eq
+/// 'Fargo'`), which is held inline: planning it allocates nothing beyond its text. Several
+/// are held in a vector. It reads as a slice, compares as one, and serializes as a list.
+///
+/// ```
+/// use spark_filter::plan::{Pattern, Patterns};
+/// let one = Patterns::from(Pattern::Exact("fargo".into()));
+/// assert_eq!(one.len(), 1);
+/// let two = Patterns::from(vec![Pattern::Prefix("far".into()), Pattern::Suffix("go".into())]);
+/// assert_eq!(two[1], Pattern::Suffix("go".into()));
+/// // However it is held, the same patterns are equal.
+/// assert_eq!(one, Patterns::from(vec![Pattern::Exact("fargo".into())]));
+/// ```
+#[derive(Clone)]
+pub struct Patterns(PatternsRepr);
+
+/// How [`Patterns`] holds them.
+#[derive(Clone)]
+enum PatternsRepr {
+    One(Pattern),
+    Many(Vec<Pattern>),
+}
+
+impl Patterns {
+    /// The patterns as a slice.
+    pub fn as_slice(&self) -> &[Pattern] {
+        match &self.0 {
+            PatternsRepr::One(p) => std::slice::from_ref(p),
+            PatternsRepr::Many(ps) => ps,
+        }
+    }
+}
+
+impl std::ops::Deref for Patterns {
+    type Target = [Pattern];
+    fn deref(&self) -> &[Pattern] {
+        self.as_slice()
+    }
+}
+
+impl From<Pattern> for Patterns {
+    fn from(p: Pattern) -> Patterns {
+        Patterns(PatternsRepr::One(p))
+    }
+}
+
+impl From<Vec<Pattern>> for Patterns {
+    fn from(ps: Vec<Pattern>) -> Patterns {
+        Patterns(PatternsRepr::Many(ps))
+    }
+}
+
+impl FromIterator<Pattern> for Patterns {
+    fn from_iter<I: IntoIterator<Item = Pattern>>(iter: I) -> Patterns {
+        // Nothing is asked of the iterator after it has ended: collected through `Option`
+        // or `Result`, asking again would go on past the first failure.
+        let mut iter = iter.into_iter();
+        let Some(first) = iter.next() else {
+            return Patterns::from(Vec::new());
+        };
+        let Some(second) = iter.next() else {
+            return Patterns::from(first);
+        };
+        let mut ps = Vec::with_capacity(2 + iter.size_hint().0);
+        ps.extend([first, second]);
+        ps.extend(iter);
+        Patterns::from(ps)
+    }
+}
+
+impl PartialEq for Patterns {
+    fn eq(&self, other: &Patterns) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Patterns {}
+
+impl PartialEq<[Pattern]> for Patterns {
+    fn eq(&self, other: &[Pattern]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<const N: usize> PartialEq<[Pattern; N]> for Patterns {
+    fn eq(&self, other: &[Pattern; N]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<Vec<Pattern>> for Patterns {
+    fn eq(&self, other: &Vec<Pattern>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::hash::Hash for Patterns {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state)
+    }
+}
+
+impl fmt::Debug for Patterns {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Serialize for Patterns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.as_slice())
+    }
+}
+
 /// What a test's operand must satisfy. All predicates are positive; see the module docs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -305,7 +419,7 @@ pub enum Predicate {
     /// Text matching one of the patterns (`Eq 'Fargo'`, `Eq 'far*','*head'`).
     Match {
         /// The patterns (any may match).
-        patterns: Vec<Pattern>,
+        patterns: Patterns,
     },
     /// Text matching a regular expression (Rust `regex` syntax).
     Regex {
@@ -318,7 +432,7 @@ pub enum Predicate {
     /// patterns, case-insensitively (patterns are folded).
     AnyWord {
         /// The patterns.
-        patterns: Vec<Pattern>,
+        patterns: Patterns,
     },
     /// Phone rule: some phone number of the record matches one of the queries by its parts.
     Phone {
@@ -542,5 +656,41 @@ impl Display for Predicate {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(s: &str) -> Pattern {
+        Pattern::Exact(s.into())
+    }
+
+    /// Collected through `Option`, the patterns stop at the first failure: nothing after it
+    /// is asked for (the planner reports one error per failed list, not one per value).
+    #[test]
+    fn collecting_stops_at_the_first_failure() {
+        for n in 0..5 {
+            let mut asked = 0;
+            let collected: Option<Patterns> = (0..n)
+                .map(|i| {
+                    asked += 1;
+                    (i != 1).then(|| exact(&i.to_string()))
+                })
+                .collect();
+            assert_eq!(asked, n.min(2), "{n}");
+            match n {
+                0 => assert_eq!(collected, Some(Patterns::from(Vec::new()))),
+                1 => assert_eq!(collected, Some(Patterns::from(exact("0")))),
+                _ => assert_eq!(collected, None),
+            }
+        }
+        let all: Patterns = ["a", "b", "c"].into_iter().map(exact).collect();
+        assert_eq!(all, [exact("a"), exact("b"), exact("c")]);
+        assert_eq!(
+            serde_json::to_string(&Patterns::from(exact("a"))).unwrap(),
+            r#"[{"type":"exact","text":"a"}]"#
+        );
     }
 }

@@ -749,7 +749,7 @@ impl<'p> Planner<'p> {
                 Some(self.test(
                     typed,
                     Predicate::Match {
-                        patterns: vec![pattern],
+                        patterns: pattern.into(),
                     },
                     span,
                 ))
@@ -882,10 +882,11 @@ impl<'p> Planner<'p> {
             .clone()
             .all(|(v, _)| matches!(v, Value::Character(_) | Value::Match { .. }));
         if textual {
-            let mut patterns = Vec::with_capacity(values.len());
-            for (v, vspan) in values.clone() {
-                patterns.push(self.pattern(typed, v, vspan)?);
-            }
+            // One pattern is held inline (`Patterns` collects it without a vector).
+            let patterns = values
+                .clone()
+                .map(|(v, vspan)| self.pattern(typed, v, vspan))
+                .collect::<Option<Patterns>>()?;
             return Some(self.test(typed, Predicate::Match { patterns }, span));
         }
         // Non-text lists become one In; values that coercion rules out are left out;
@@ -1177,10 +1178,11 @@ impl<'p> Planner<'p> {
                     }),
                 },
                 other => Predicate::Match {
-                    patterns: vec![Pattern::Exact(shared_folded(
+                    patterns: Pattern::Exact(shared_folded(
                         other.as_str().unwrap_or_default(),
                         def.case_sensitive,
-                    ))],
+                    ))
+                    .into(),
                 },
             };
             let fold_case = matches!(predicate, Predicate::Match { .. }) && !def.case_sensitive;

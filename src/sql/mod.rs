@@ -688,7 +688,7 @@ impl<'c> Compiler<'c> {
                         out.push_str(" AND ");
                     }
                     let pred = Predicate::Match {
-                        patterns: vec![Pattern::Exact(v.as_str().into())],
+                        patterns: Pattern::Exact(v.as_str().into()).into(),
                     };
                     self.elements(stored, fold, &pred, t.span, out)?;
                 }
