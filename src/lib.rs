@@ -39,6 +39,15 @@ pub mod syntax;
 
 pub use error::{Error, ErrorKind, Errors};
 pub use plan::{Caller, Plan, PlanOptions, Role, Schema, UnknownFields, UserLevel, check};
+/// The text of patterns and of text parameters ([`plan::Pattern`], [`sql::Param::Text`]):
+/// up to 23 bytes held inline, longer text shared, cloned without copying.
+///
+/// ```
+/// use spark_filter::SmolStr;
+/// let text = SmolStr::from("fargo");
+/// assert_eq!(&*text, "fargo");
+/// ```
+pub use smol_str::SmolStr;
 pub use syntax::{Clock, Filter, Limits, ParseOptions, parse, parse_with};
 
 /// The README's examples, compiled and run by `cargo test --doc`.

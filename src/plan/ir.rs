@@ -12,7 +12,6 @@
 //! under `Not` that becomes "no element does".
 
 use std::fmt::{self, Display, Formatter, Write};
-use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
@@ -258,19 +257,21 @@ impl CmpOp {
 
 /// A text pattern from wildcards or `contains`/`startswith`/`endswith`.
 ///
-/// Text is folded when the field is case-insensitive. The text is shared (`Arc<str>`) so that
-/// SQL compilation binds it as a parameter without copying it.
+/// Text is folded when the field is case-insensitive. It is a [`SmolStr`](crate::SmolStr):
+/// text of up to 23 bytes (most filter values) is held inline, longer text is shared, so
+/// that planning a value allocates nothing for it and SQL compilation binds it as a
+/// parameter without an allocation or a copy of a long text.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", content = "text", rename_all = "snake_case")]
 pub enum Pattern {
     /// The whole value equals the text.
-    Exact(Arc<str>),
+    Exact(smol_str::SmolStr),
     /// The value starts with the text (`'abc*'`).
-    Prefix(Arc<str>),
+    Prefix(smol_str::SmolStr),
     /// The value ends with the text (`'*abc'`).
-    Suffix(Arc<str>),
+    Suffix(smol_str::SmolStr),
     /// The value contains the text (`'*abc*'`).
-    Contains(Arc<str>),
+    Contains(smol_str::SmolStr),
     /// The value consists of the parts in order with anything between (`'a*b*c'`): the first
     /// part is anchored at the start, the last at the end, and an empty first or last part
     /// means that end is open.

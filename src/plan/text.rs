@@ -1,8 +1,8 @@
 //! Character values as patterns: the planner's reading of wildcards (`'thomas*'`), folded
 //! as the field's case rule says. Matching them is [`crate::semantics`]'s.
 
+use smol_str::{SmolStr, StrExt};
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use super::ir::Pattern;
 use crate::semantics::{fold_case, glob_matches};
@@ -24,24 +24,21 @@ fn fold_owned(mut s: String, case_sensitive: bool) -> String {
     }
 }
 
-/// Shared text, folded when the field is case-insensitive: one allocation for ASCII text
-/// (folded in place once shared), the common case of filter values.
-pub(super) fn shared_folded(s: &str, case_sensitive: bool) -> Arc<str> {
+/// Text, folded when the field is case-insensitive. Short ASCII text, the common case of
+/// filter values, is folded straight into the inline text: no allocation, and no UTF-8
+/// check of a folded copy.
+pub(super) fn shared_folded(s: &str, case_sensitive: bool) -> SmolStr {
     if case_sensitive {
-        return Arc::from(s);
+        return SmolStr::new(s);
     }
     if !s.is_ascii() {
-        return Arc::from(fold_case(s));
+        return SmolStr::from(fold_case(s));
     }
-    let mut shared: Arc<str> = Arc::from(s);
-    if let Some(text) = Arc::get_mut(&mut shared) {
-        text.make_ascii_lowercase();
-        shared
-    } else {
-        // Unreachable (the Arc was just made), but folding a copy is always right.
-        Arc::from(s.to_ascii_lowercase())
-    }
+    s.to_ascii_lowercase_smolstr()
 }
+
+/// The longest text a [`SmolStr`] holds inline.
+pub(crate) const INLINE: usize = 23;
 
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {

@@ -32,7 +32,7 @@ pub mod sqlite;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
-use std::sync::Arc;
+use smol_str::SmolStr;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use layout::{Layout, Place, Stored};
@@ -167,9 +167,10 @@ pub enum Param {
     Int(i64),
     /// A binary float.
     Float(f64),
-    /// Text. Shared: a parameter is copied from the plan into the condition and from the
-    /// condition into each statement without copying its text.
-    Text(std::sync::Arc<str>),
+    /// Text: up to 23 bytes inline, longer text shared, so that a parameter goes from the
+    /// plan into the condition and from the condition into each statement without an
+    /// allocation (a [`SmolStr`]; `Param::Text("Member".into())`).
+    Text(smol_str::SmolStr),
     /// A date (SQLite: `YYYY-MM-DD` text).
     Date(NaiveDate),
     /// An instant (SQLite: microseconds since the epoch).
@@ -418,11 +419,11 @@ pub fn prefix_successor(prefix: &str) -> Option<String> {
     successor_into(prefix, &mut out).then_some(out)
 }
 
-/// [`prefix_successor`] as shared text (`buf` is scratch space). A short prefix whose last
-/// character is ASCII, the common case, is built on the stack: one allocation, the shared
-/// text's.
-fn shared_successor(prefix: &str, buf: &mut String) -> Option<Arc<str>> {
-    const SHORT: usize = 64;
+/// [`prefix_successor`] as parameter text (`buf` is scratch space). A short prefix whose
+/// last character is ASCII, the common case, is built on the stack and held inline: no
+/// allocation.
+fn shared_successor(prefix: &str, buf: &mut String) -> Option<SmolStr> {
+    const SHORT: usize = crate::plan::text::INLINE;
     let bytes = prefix.as_bytes();
     if let Some(&last) = bytes.last() {
         // Below DEL, the next character is ASCII too: one byte replaces one byte.
@@ -434,11 +435,11 @@ fn shared_successor(prefix: &str, buf: &mut String) -> Option<Arc<str>> {
                 *end = last + 1;
             }
             if let Ok(text) = std::str::from_utf8(next) {
-                return Some(Arc::from(text));
+                return Some(SmolStr::new(text));
             }
         }
     }
-    successor_into(prefix, buf).then(|| Arc::from(buf.as_str()))
+    successor_into(prefix, buf).then(|| SmolStr::new(buf.as_str()))
 }
 
 /// Writes [`prefix_successor`] into `out` (cleared first); false when there is none.
