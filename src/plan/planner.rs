@@ -10,7 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::ir::*;
 use super::phone::{PHONE_FORMS, PhoneQuery};
 use super::schema::{Caller, FieldDef, FieldType, Rule, Schema};
-use super::text::{pattern_of, shared_folded};
+use super::text::{folded_text, pattern_of};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::semantics::fold_if;
 use crate::syntax::functions::{Returns, cast_target};
@@ -1045,7 +1045,7 @@ impl<'p> Planner<'p> {
         let pattern = match value {
             Value::Character(t) => pattern_of(t, cs),
             Value::Match { kind, text } => {
-                let text = shared_folded(text, cs);
+                let text = folded_text(text, cs);
                 match kind {
                     MatchKind::Contains => Pattern::Contains(text),
                     MatchKind::StartsWith => Pattern::Prefix(text),
@@ -1178,7 +1178,7 @@ impl<'p> Planner<'p> {
                     }),
                 },
                 other => Predicate::Match {
-                    patterns: Pattern::Exact(shared_folded(
+                    patterns: Pattern::Exact(folded_text(
                         other.as_str().unwrap_or_default(),
                         def.case_sensitive,
                     ))

@@ -27,7 +27,7 @@ fn fold_owned(mut s: String, case_sensitive: bool) -> String {
 /// Text, folded when the field is case-insensitive. Short ASCII text, the common case of
 /// filter values, is folded straight into the inline text: no allocation, and no UTF-8
 /// check of a folded copy.
-pub(super) fn shared_folded(s: &str, case_sensitive: bool) -> SmolStr {
+pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
     if case_sensitive {
         return SmolStr::new(s);
     }
@@ -60,10 +60,10 @@ pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
         parts
     } else if stars == 0 {
         // The common case: no escape, no wildcard.
-        return Pattern::Exact(shared_folded(source, case_sensitive));
+        return Pattern::Exact(folded_text(source, case_sensitive));
     } else if let Some(prefix) = source.strip_suffix('*').filter(|_| stars == 1) {
         // The next most common: one trailing star.
-        return Pattern::Prefix(shared_folded(prefix, case_sensitive));
+        return Pattern::Prefix(folded_text(prefix, case_sensitive));
     } else {
         source.split('*').map(str::to_string).collect()
     };
@@ -106,6 +106,18 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`INLINE`] is what `SmolStr` holds inline: text built on the stack up to it stays
+    /// there.
+    #[test]
+    fn inline_is_smol_strs_inline_capacity() {
+        assert!(!SmolStr::new("x".repeat(INLINE)).is_heap_allocated());
+        assert!(SmolStr::new("x".repeat(INLINE + 1)).is_heap_allocated());
+        assert!(!folded_text(&"X".repeat(INLINE), false).is_heap_allocated());
+        assert_eq!(folded_text("FarGO", false), "fargo");
+        assert_eq!(folded_text("FarGO", true), "FarGO");
+        assert_eq!(folded_text("ÉCOLE", false), "école");
+    }
 
     fn pat(src: &str) -> Pattern {
         pattern_of(&Text::from_source(src), false)

@@ -422,7 +422,7 @@ pub fn prefix_successor(prefix: &str) -> Option<String> {
 /// [`prefix_successor`] as parameter text (`buf` is scratch space). A short prefix whose
 /// last character is ASCII, the common case, is built on the stack and held inline: no
 /// allocation.
-fn shared_successor(prefix: &str, buf: &mut String) -> Option<SmolStr> {
+fn successor_text(prefix: &str, buf: &mut String) -> Option<SmolStr> {
     const SHORT: usize = crate::plan::text::INLINE;
     let bytes = prefix.as_bytes();
     if let Some(&last) = bytes.last() {
@@ -782,7 +782,7 @@ impl<'c> Compiler<'c> {
                 Pattern::Prefix(s) if s.is_empty() => out.push_str(TRUE),
                 // A range on the column, so that an index serves it.
                 Pattern::Prefix(s) => {
-                    if let Some(next) = shared_successor(s, &mut self.text) {
+                    if let Some(next) = successor_text(s, &mut self.text) {
                         let next = Param::Text(next);
                         out.push('(');
                         out.push_str(expr);
@@ -1123,8 +1123,10 @@ mod tests {
     }
 
     #[test]
-    fn shared_successors_are_the_successors() {
+    fn successor_texts_are_the_successors() {
         let long = "a".repeat(70);
+        // Around the longest text built on the stack (`INLINE`).
+        let (inline, past) = ("b".repeat(23), "b".repeat(24));
         for prefix in [
             "",
             "a",
@@ -1137,8 +1139,10 @@ mod tests {
             "a\u{10FFFF}",
             "\u{D7FF}",
             &long,
+            &inline,
+            &past,
         ] {
-            let shared = shared_successor(prefix, &mut String::new());
+            let shared = successor_text(prefix, &mut String::new());
             assert_eq!(
                 shared.as_deref(),
                 prefix_successor(prefix).as_deref(),
@@ -1146,7 +1150,7 @@ mod tests {
             );
         }
         assert_eq!(
-            shared_successor("fargo", &mut String::new()).as_deref(),
+            successor_text("fargo", &mut String::new()).as_deref(),
             Some("fargp")
         );
     }
