@@ -164,6 +164,8 @@ pub struct Postgres;
 /// SQLite (3.38 and later, as bundled). Connections must be prepared with
 /// [`super::sqlite::prepare`], which registers the functions this dialect calls
 /// (`regexp`, `spark_*`) and turns on case-sensitive `LIKE`.
+// The link names the driver, which only the `sqlite` feature builds.
+#[cfg_attr(not(feature = "sqlite"), allow(rustdoc::broken_intra_doc_links))]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Sqlite;
 

@@ -11,6 +11,11 @@
 //! Parameters bind as the drivers' own types (`Param` implements `ToSql` for both, see
 //! [`super::bind`]), so a server can also run compiled SQL on connections of its own: get
 //! one with [`PgPool::client`] or [`SqlitePool::with`].
+// Each pool is behind its own feature; the module docs link both.
+#![cfg_attr(
+    not(all(feature = "async-postgres", feature = "async-sqlite")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 use std::future::Future;
 

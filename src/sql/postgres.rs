@@ -41,6 +41,8 @@ pub fn param_value(p: &Param) -> Box<dyn ToSql + Sync> {
 /// table holds. Naive datetimes in records are read in `zone`. Row ids and duplicate `Id`s
 /// as in [`crate::sql::sqlite::load`]: `rid` is the line number, and a later line with the
 /// same string `Id` replaces the earlier record, keeping its `rid`.
+// The link names the SQLite driver, which only the `sqlite` feature builds.
+#[cfg_attr(not(feature = "sqlite"), allow(rustdoc::broken_intra_doc_links))]
 pub fn load(
     client: &mut Client,
     schema: &Schema,
