@@ -37,9 +37,6 @@ pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
     s.to_ascii_lowercase_smolstr()
 }
 
-/// The longest text a [`SmolStr`] holds inline.
-pub(crate) const INLINE: usize = 23;
-
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
     let source = text.source();
@@ -107,13 +104,13 @@ impl Pattern {
 mod tests {
     use super::*;
 
-    /// [`INLINE`] is what `SmolStr` holds inline: text built on the stack up to it stays
-    /// there.
+    /// Short text (up to the 23 bytes a `SmolStr` holds inline) is folded without an
+    /// allocation, and folded as the field's case rule says.
     #[test]
-    fn inline_is_smol_strs_inline_capacity() {
-        assert!(!SmolStr::new("x".repeat(INLINE)).is_heap_allocated());
-        assert!(SmolStr::new("x".repeat(INLINE + 1)).is_heap_allocated());
-        assert!(!folded_text(&"X".repeat(INLINE), false).is_heap_allocated());
+    fn folded_text_of_short_and_long_text() {
+        assert!(!folded_text(&"X".repeat(23), false).is_heap_allocated());
+        assert!(folded_text(&"X".repeat(24), false).is_heap_allocated());
+        assert_eq!(folded_text(&"X".repeat(24), false), "x".repeat(24));
         assert_eq!(folded_text("FarGO", false), "fargo");
         assert_eq!(folded_text("FarGO", true), "FarGO");
         assert_eq!(folded_text("ÉCOLE", false), "école");

@@ -32,7 +32,7 @@ pub mod sqlite;
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
-use smol_str::SmolStr;
+use smol_str::{SmolStr, SmolStrBuilder};
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use layout::{Layout, Place, Stored};
@@ -307,7 +307,6 @@ pub fn condition(
         plan,
         scratch: String::new(),
         standard_quoting: dialect.standard_quoting(),
-        text: String::new(),
     };
     let mut sql = String::with_capacity(32 + 128 * tests);
     c.node(&plan.root, &mut sql)?;
@@ -393,8 +392,6 @@ struct Compiler<'c> {
     /// Whether the dialect quotes as the SQL standard does, so that the layout's quoted
     /// column expressions serve.
     standard_quoting: bool,
-    /// A buffer for text built before it is shared as a parameter (one allocation each).
-    text: String,
 }
 
 const TRUE: &str = "(1=1)";
@@ -415,49 +412,32 @@ pub fn like_escape(s: &str) -> String {
 /// The smallest string greater than every string that starts with `prefix`, if any:
 /// `prefix` with its last character incremented.
 pub fn prefix_successor(prefix: &str) -> Option<String> {
-    let mut out = String::new();
-    successor_into(prefix, &mut out).then_some(out)
+    let (i, next) = successor_at(prefix)?;
+    let mut out = String::with_capacity(i + next.len_utf8());
+    out.push_str(&prefix[..i]);
+    out.push(next);
+    Some(out)
 }
 
-/// [`prefix_successor`] as parameter text (`buf` is scratch space). A short prefix whose
-/// last character is ASCII, the common case, is built on the stack and held inline: no
-/// allocation.
-fn successor_text(prefix: &str, buf: &mut String) -> Option<SmolStr> {
-    const SHORT: usize = crate::plan::text::INLINE;
-    let bytes = prefix.as_bytes();
-    if let Some(&last) = bytes.last() {
-        // Below DEL, the next character is ASCII too: one byte replaces one byte.
-        if last < 0x7F && bytes.len() <= SHORT {
-            let mut next = [0u8; SHORT];
-            let next = &mut next[..bytes.len()];
-            next.copy_from_slice(bytes);
-            if let Some(end) = next.last_mut() {
-                *end = last + 1;
-            }
-            if let Ok(text) = std::str::from_utf8(next) {
-                return Some(SmolStr::new(text));
-            }
-        }
-    }
-    successor_into(prefix, buf).then(|| SmolStr::new(buf.as_str()))
+/// [`prefix_successor`] as parameter text, built inline when short: no allocation.
+fn successor_text(prefix: &str) -> Option<SmolStr> {
+    let (i, next) = successor_at(prefix)?;
+    let mut text = SmolStrBuilder::new();
+    text.push_str(&prefix[..i]);
+    text.push(next);
+    Some(text.finish())
 }
 
-/// Writes [`prefix_successor`] into `out` (cleared first); false when there is none.
-fn successor_into(prefix: &str, out: &mut String) -> bool {
-    out.clear();
-    for (i, last) in prefix.char_indices().rev() {
+/// Where a prefix's successor parts from it: the offset of the last character that has a
+/// next one (a character past the surrogate gap), and that next character.
+fn successor_at(prefix: &str) -> Option<(usize, char)> {
+    prefix.char_indices().rev().find_map(|(i, last)| {
         let mut next = last as u32 + 1;
         if (0xD800..0xE000).contains(&next) {
             next = 0xE000;
         }
-        if let Some(c) = char::from_u32(next) {
-            out.reserve(i + c.len_utf8());
-            out.push_str(&prefix[..i]);
-            out.push(c);
-            return true;
-        }
-    }
-    false
+        char::from_u32(next).map(|c| (i, c))
+    })
 }
 
 impl<'c> Compiler<'c> {
@@ -782,7 +762,7 @@ impl<'c> Compiler<'c> {
                 Pattern::Prefix(s) if s.is_empty() => out.push_str(TRUE),
                 // A range on the column, so that an index serves it.
                 Pattern::Prefix(s) => {
-                    if let Some(next) = successor_text(s, &mut self.text) {
+                    if let Some(next) = successor_text(s) {
                         let next = Param::Text(next);
                         out.push('(');
                         out.push_str(expr);
@@ -1125,7 +1105,7 @@ mod tests {
     #[test]
     fn successor_texts_are_the_successors() {
         let long = "a".repeat(70);
-        // Around the longest text built on the stack (`INLINE`).
+        // Around the longest text a `SmolStr` holds inline (23 bytes).
         let (inline, past) = ("b".repeat(23), "b".repeat(24));
         for prefix in [
             "",
@@ -1142,17 +1122,14 @@ mod tests {
             &inline,
             &past,
         ] {
-            let shared = successor_text(prefix, &mut String::new());
+            let shared = successor_text(prefix);
             assert_eq!(
                 shared.as_deref(),
                 prefix_successor(prefix).as_deref(),
                 "{prefix:?}"
             );
         }
-        assert_eq!(
-            successor_text("fargo", &mut String::new()).as_deref(),
-            Some("fargp")
-        );
+        assert_eq!(successor_text("fargo").as_deref(), Some("fargp"));
     }
 
     #[test]
