@@ -172,7 +172,6 @@ async fn postgres_errors_keep_the_cause_and_hide_the_password() {
     let missing = format!("{}/spark_filter_no_such_db", &url[..at]);
     let pool = PgPool::new(&missing, PgPoolOptions::default()).unwrap();
     let q = sql::Query {
-        condition: "true".into(),
         sql: "SELECT 1::bigint".into(),
         params: vec![],
     };

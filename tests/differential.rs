@@ -1775,9 +1775,7 @@ impl Run<'_> {
                 .into_iter()
                 .filter(|r| !outcome.eval.contains(r))
                 .collect();
-            let lite = outcome.sqlite.0.clone().expect("compiled");
-            let pg = outcome.pg.as_ref().and_then(|p| p.0.clone());
-            let (s, p) = self.db.negated(&lite, pg.as_ref());
+            let (s, p) = self.db.negated(&plan);
             tally.complement_checks += 1;
             let bad_s = s.as_ref().map_or(true, |r| *r != expected);
             let bad_p = p

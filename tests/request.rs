@@ -870,17 +870,16 @@ fn the_condition_can_sit_after_parameters_of_ones_own() {
     let plain = search.sql(&b.layout, &Sqlite).unwrap();
     let expected = sql::sqlite::run(&b.sqlite, plain.rows.as_ref().unwrap()).unwrap();
     let shifted = search.sql_at(&b.layout, &Sqlite, 2).unwrap();
-    assert!(!shifted.condition.sql.contains("?1") && !shifted.condition.sql.contains("?2 "));
+    assert!(!shifted.condition().sql.contains("?1") && !shifted.condition().sql.contains("?2 "));
     // A server's own SQL binds ?1 and ?2, then the condition's parameters follow.
     let own = sql::Query {
-        condition: String::new(),
         sql: format!(
             "SELECT t.rid, t.doc FROM events AS t WHERE ?1 = 1 AND ?2 = 'x' AND {} ORDER BY t.rid",
-            shifted.condition.sql
+            shifted.condition().sql
         ),
         params: [sql::Param::Int(1), sql::Param::Text("x".into())]
             .into_iter()
-            .chain(shifted.condition.params.iter().cloned())
+            .chain(shifted.condition().params.iter().cloned())
             .collect(),
     };
     let mut got = sql::sqlite::run(&b.sqlite, &own).unwrap();
@@ -892,14 +891,13 @@ fn the_condition_can_sit_after_parameters_of_ones_own() {
     if let Some(pg) = &mut b.pg {
         let shifted = search.sql_at(&b.layout, &Postgres, 2).unwrap();
         let own = sql::Query {
-            condition: String::new(),
             sql: format!(
                 "SELECT t.rid, t.doc FROM events AS t WHERE $1::bigint = 1 AND $2::text = 'x' AND {} ORDER BY t.rid",
-                shifted.condition.sql
+                shifted.condition().sql
             ),
             params: [sql::Param::Int(1), sql::Param::Text("x".into())]
                 .into_iter()
-                .chain(shifted.condition.params.iter().cloned())
+                .chain(shifted.condition().params.iter().cloned())
                 .collect(),
         };
         let mut pg_rows = sql::postgres::run(&mut pg.client, &own).unwrap();
@@ -950,7 +948,7 @@ fn a_scope_of_ones_own_narrows_rows_and_count() {
         let compiled = search
             .sql_scoped(&b.layout, &Sqlite, &sqlite_scope, params.clone())
             .unwrap();
-        assert!(compiled.condition.sql.starts_with("(json_extract"));
+        assert!(compiled.condition().sql.starts_with("(json_extract"));
         let rows = compiled
             .rows
             .as_ref()

@@ -167,12 +167,19 @@ pub struct QueryArgs {
 
 /// Plans `filter` and compiles it for `dialect`: the query, or the exit code once the
 /// planning errors have been reported.
+/// A filter compiled to its statement, with the condition alone beside it (what
+/// `sql --json` prints).
+struct Compiled {
+    condition: String,
+    query: Query,
+}
+
 fn compile_filter(
     plan: &PlanArgs,
     paging: &PagingArgs,
     filter: &str,
     dialect: &dyn Dialect,
-) -> Result<Result<Query, ExitCode>, Box<dyn std::error::Error>> {
+) -> Result<Result<Compiled, ExitCode>, Box<dyn std::error::Error>> {
     let planned = match plan.plan(filter)? {
         Ok(p) => p,
         Err(errors) => return Ok(Err(super::report_errors(&errors))),
@@ -182,9 +189,12 @@ fn compile_filter(
         limit: paging.limit,
         page: paging.page,
     };
-    let query = sql::compile(&planned, &Layout::of(&schema), dialect, paging)
-        .map_err(|e| e.render(filter))?;
-    Ok(Ok(query))
+    let layout = Layout::of(&schema);
+    let query = sql::compile(&planned, &layout, dialect, paging).map_err(|e| e.render(filter))?;
+    let condition = sql::condition(&planned, &layout, dialect, 0)
+        .map_err(|e| e.render(filter))?
+        .sql;
+    Ok(Ok(Compiled { condition, query }))
 }
 
 /// Refuses a `sqlite://PATH` whose file is not there: opening it would create an empty
@@ -203,7 +213,7 @@ pub fn query(args: QueryArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     require_loaded_sqlite(&args.db, &args.plan.schema)?;
     let dialect: &dyn Dialect = if sqlite { &Sqlite } else { &Postgres };
     let q = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
-        Ok(q) => q,
+        Ok(c) => c.query,
         Err(code) => return Ok(code),
     };
     // Tables another layout built would answer wrongly or not at all: say how to rebuild.
@@ -256,13 +266,24 @@ pub fn sql(args: SqlArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         DialectArg::Postgres => &Postgres,
         DialectArg::Sqlite => &Sqlite,
     };
-    let q = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
-        Ok(q) => q,
+    let (condition, q) = match compile_filter(&args.plan, &args.paging, &args.filter, dialect)? {
+        Ok(c) => (c.condition, c.query),
         Err(code) => return Ok(code),
     };
     let mut out = io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&q)?)?;
+        #[derive(serde::Serialize)]
+        struct Json<'a> {
+            condition: &'a str,
+            sql: &'a str,
+            params: &'a [sql::Param],
+        }
+        let json = Json {
+            condition: &condition,
+            sql: &q.sql,
+            params: &q.params,
+        };
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
         writeln!(out, "{}", q.sql)?;
         // Parameters as the dialect numbers them: $1 in PostgreSQL, ?1 in SQLite.

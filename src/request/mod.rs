@@ -170,12 +170,11 @@ pub struct Search {
 }
 
 /// A search compiled to SQL over a [`Layout`].
+///
+/// The condition sits once in the statement it belongs to (the rows statement when results
+/// are asked for, else the count); [`SearchSql::condition`] borrows it from there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchSql {
-    /// The `_filter` condition over the main table `t` (with the keyset condition when a
-    /// `_skiptoken` continues a walk), for combining with a server's own SQL; its
-    /// placeholders start after the offset given to [`Search::sql_at`].
-    pub condition: sql::Condition,
     /// `SELECT t.rid, t.doc FROM … WHERE … ORDER BY … LIMIT … OFFSET …`, when results are
     /// asked for (not with `_limit=0` or `_pagination=count`): each row is the record's row
     /// id and its JSON text (what `sql::sqlite::run` and `sql::postgres::run` return).
@@ -183,6 +182,44 @@ pub struct SearchSql {
     /// `SELECT COUNT(*) FROM … WHERE …` over the `_filter` alone, when a count is asked for
     /// (`_pagination=1`, `_pagination=count` or `_limit=0`).
     pub count: Option<sql::Query>,
+    /// Where the condition is in the rows statement (else in the count's), and how many of
+    /// that statement's parameters are its own.
+    condition: std::ops::Range<usize>,
+    condition_params: usize,
+}
+
+impl SearchSql {
+    /// The `_filter` condition over the main table `t` (with the keyset condition when a
+    /// `_skiptoken` continues a walk and results are asked for), for combining with a
+    /// server's own SQL; its placeholders start after the offset given to
+    /// [`Search::sql_at`], and with [`Search::sql_scoped`] it is the whole condition,
+    /// `(scope) AND (filter)`. It is borrowed from the rows statement, or from the count
+    /// when no rows are asked for.
+    ///
+    /// ```
+    /// use spark_filter::plan::{Caller, Role, builtin};
+    /// use spark_filter::request::{Search, SearchOptions, TokenKey};
+    /// use spark_filter::sql::{Layout, Postgres};
+    /// let schema = builtin::builtin("accounts").unwrap();
+    /// let options = SearchOptions::new(Caller::new(Role::Idx), TokenKey::new(b"k".to_vec()));
+    /// let search = Search::from_query("_filter=UserType+Eq+'Member'", &schema, &options)?;
+    /// let compiled = search.sql_at(&Layout::of(&schema), &Postgres, 2)?;
+    /// let condition = compiled.condition();
+    /// assert!(condition.sql.starts_with("((t.\"user_type__f\" IS NOT NULL AND (t.\"user_type__f\" = $3::text))"));
+    /// assert!(compiled.rows.unwrap().sql.contains(condition.sql));
+    /// # Ok::<(), spark_filter::request::SearchError>(())
+    /// ```
+    pub fn condition(&self) -> sql::ConditionRef<'_> {
+        let holder = self.rows.as_ref().or(self.count.as_ref());
+        sql::ConditionRef {
+            sql: holder
+                .and_then(|q| q.sql.get(self.condition.clone()))
+                .unwrap_or(""),
+            params: holder
+                .and_then(|q| q.params.get(..self.condition_params))
+                .unwrap_or(&[]),
+        }
+    }
 }
 
 impl Search {
@@ -805,6 +842,10 @@ impl Search {
 
     /// [`Search::sql_at`], with the scope of [`Search::sql_scoped`] when given (its
     /// parameters are the first `offset` placeholders).
+    ///
+    /// The condition is compiled once, straight into the statement that holds it (this
+    /// runs per request): the rows statement when results are asked for, else the count.
+    /// A count beside rows copies the scope and filter part of it.
     fn compile(
         &self,
         layout: &Layout,
@@ -812,40 +853,14 @@ impl Search {
         offset: usize,
         scope: Option<(&str, Vec<Param>)>,
     ) -> Result<SearchSql, SearchError> {
-        let filter = sql::condition(&self.plan, layout, dialect, offset)
-            .map_err(|e| SearchError::from_filter(vec![e], ""))?;
-        // With a scope, conditions and parameter lists start with it.
-        let scoped = |condition: &str, params: &[Param]| -> (String, Vec<Param>) {
-            match &scope {
-                None => (condition.to_string(), params.to_vec()),
-                Some((sql, first)) => {
-                    let mut all = Vec::with_capacity(first.len() + params.len());
-                    all.extend_from_slice(first);
-                    all.extend_from_slice(params);
-                    (format!("({sql}) AND ({condition})"), all)
-                }
-            }
-        };
-        let count = self.wants_count().then(|| {
-            let (condition, params) = scoped(&filter.sql, &filter.params);
-            let mut sql = String::with_capacity(condition.len() + layout.table.len() + 40);
-            sql.push_str("SELECT COUNT(*) FROM ");
-            dialect.quote_into(&mut sql, &layout.table);
-            sql.push_str(" AS t WHERE ");
-            sql.push_str(&condition);
-            sql::Query {
-                sql,
-                condition,
-                params,
-            }
-        });
+        let keys = &self.plan.order_by;
+        let wants_rows = self.wants_rows();
         let orderby_error =
             |e: crate::Error| SearchError::new(vec![Problem::parameter("_orderby", e.message)]);
-        // ` ORDER BY col IS NULL, col DESC, …`, written straight into the rows statement
-        // (this runs per request).
+        // ` ORDER BY col IS NULL, col DESC, …`, written straight into the rows statement.
         let write_order = |sql: &mut String| -> Result<(), SearchError> {
             sql.push_str(" ORDER BY ");
-            for key in &self.plan.order_by {
+            for key in keys {
                 sql::order_column_into(sql, key, layout, dialect).map_err(orderby_error)?;
                 sql.push_str(" IS NULL, ");
                 sql::order_column_into(sql, key, layout, dialect).map_err(orderby_error)?;
@@ -855,68 +870,94 @@ impl Search {
             sql.push_str(", t.rid");
             Ok(())
         };
-        if !self.wants_rows() {
+        let from = |sql: &mut String, head: &str| {
+            sql.push_str(head);
+            dialect.quote_into(sql, &layout.table);
+            sql.push_str(" AS t WHERE ");
+        };
+
+        // One buffer for the statement: `SELECT … WHERE`, the scope, the condition, ORDER BY
+        // (about 64 bytes a key) and ` LIMIT $n::bigint OFFSET $m::bigint`.
+        let scope_len = scope.as_ref().map_or(0, |(s, _)| s.len() + 12);
+        let mut sql = String::with_capacity(
+            sql::condition_size_hint(&self.plan)
+                + scope_len
+                + layout.table.len()
+                + 64 * keys.len()
+                + 224,
+        );
+        from(
+            &mut sql,
+            if wants_rows {
+                "SELECT t.rid, t.doc FROM "
+            } else {
+                "SELECT COUNT(*) FROM "
+            },
+        );
+        let start = sql.len();
+        // Placeholders already bound before the condition's: the scope's are in `params`.
+        let (mut params, base) = match scope {
+            None => (Vec::new(), offset),
+            Some((scope_sql, scope_params)) => {
+                sql.push('(');
+                sql.push_str(scope_sql);
+                sql.push_str(") AND (");
+                (scope_params, 0)
+            }
+        };
+        sql::write_condition(&self.plan, layout, dialect, base, &mut sql, &mut params)
+            .map_err(|e| SearchError::from_filter(vec![e], ""))?;
+        let close = if scope_len > 0 { ")" } else { "" };
+
+        if !wants_rows {
             // Every key is checked, also when no rows are asked for.
             write_order(&mut String::new())?;
+            sql.push_str(close);
+            return Ok(SearchSql {
+                rows: None,
+                condition: start..sql.len(),
+                condition_params: params.len(),
+                count: Some(sql::Query { sql, params }),
+            });
         }
-        let mut condition = filter;
+        let count = self.wants_count().then(|| {
+            let filter = &sql[start..];
+            let mut count = String::with_capacity(filter.len() + layout.table.len() + 40);
+            from(&mut count, "SELECT COUNT(*) FROM ");
+            count.push_str(filter);
+            count.push_str(close);
+            sql::Query {
+                sql: count,
+                params: params.clone(),
+            }
+        });
         if let Paging::Keyset(Some(last)) = &self.paging {
-            let mut columns = Vec::with_capacity(self.plan.order_by.len());
-            for key in &self.plan.order_by {
+            let mut columns = Vec::with_capacity(keys.len());
+            for key in keys {
                 let mut col = String::new();
                 sql::order_column_into(&mut col, key, layout, dialect).map_err(orderby_error)?;
                 columns.push(col);
             }
-            let keyset = keyset_condition(
-                &self.plan.order_by,
-                &columns,
-                last,
-                dialect,
-                offset,
-                &mut condition.params,
-            );
-            condition.sql = format!("{} AND {keyset}", condition.sql);
+            let keyset = keyset_condition(keys, &columns, last, dialect, base, &mut params);
+            sql.push_str(" AND ");
+            sql.push_str(&keyset);
         }
-        // Placeholders already bound in `condition.params` (the scope's are in it now).
-        let base = if scope.is_some() {
-            let (sql, params) = scoped(&condition.sql, &condition.params);
-            condition = sql::Condition { sql, params };
-            0
-        } else {
-            offset
-        };
-        let rows = if self.wants_rows() {
-            // One buffer for the statement, written in place (this runs per request): the
-            // condition, the table and ORDER BY (about 64 bytes a key), and room for the rest
-            // (`SELECT … WHERE`, ` LIMIT $n::bigint OFFSET $m::bigint`).
-            let mut sql = String::with_capacity(
-                condition.sql.len() + layout.table.len() + 64 * self.plan.order_by.len() + 224,
-            );
-            sql.push_str("SELECT t.rid, t.doc FROM ");
-            dialect.quote_into(&mut sql, &layout.table);
-            sql.push_str(" AS t WHERE ");
-            sql.push_str(&condition.sql);
-            write_order(&mut sql)?;
-            let mut params = Vec::with_capacity(condition.params.len() + 2);
-            params.extend_from_slice(&condition.params);
-            for (word, v) in [(" LIMIT ", self.limit), (" OFFSET ", self.offset())] {
-                let p = Param::Int(i64::try_from(v).unwrap_or(i64::MAX));
-                sql.push_str(word);
-                dialect.placeholder_into(&mut sql, base + params.len() + 1, &p);
-                params.push(p);
-            }
-            Some(sql::Query {
-                condition: condition.sql.clone(),
-                sql,
-                params,
-            })
-        } else {
-            None
-        };
+        sql.push_str(close);
+        let condition = start..sql.len();
+        let condition_params = params.len();
+        write_order(&mut sql)?;
+        params.reserve(2);
+        for (word, v) in [(" LIMIT ", self.limit), (" OFFSET ", self.offset())] {
+            let p = Param::Int(i64::try_from(v).unwrap_or(i64::MAX));
+            sql.push_str(word);
+            dialect.placeholder_into(&mut sql, base + params.len() + 1, &p);
+            params.push(p);
+        }
         Ok(SearchSql {
-            condition,
-            rows,
+            rows: Some(sql::Query { sql, params }),
             count,
+            condition,
+            condition_params,
         })
     }
 }

@@ -13,7 +13,7 @@
 //! let plan = spark_filter::check("UserType Eq 'Member' And Office Eq 'Fargo*'", &schema, &options)
 //!     .unwrap();
 //! let query = sql::compile(&plan, &Layout::of(&schema), &Postgres, Paging::default()).unwrap();
-//! assert!(query.condition.contains("$1"));
+//! assert!(query.sql.contains("WHERE ((t.\"user_type__f\" IS NOT NULL AND (t.\"user_type__f\" = $1::text))"));
 //! ```
 
 mod are;
@@ -204,11 +204,10 @@ pub struct Paging {
     pub page: Option<u64>,
 }
 
-/// A compiled query.
+/// A compiled query: a statement and its parameters, ready to run. (The condition alone,
+/// for SQL of one's own, is [`condition`] or [`condition_into`].)
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Query {
-    /// The condition, for a `WHERE` over the main table aliased `t`.
-    pub condition: String,
     /// `SELECT t.rid, t.doc FROM … WHERE … ORDER BY … LIMIT …`.
     pub sql: String,
     /// The parameters, in placeholder order.
@@ -256,11 +255,7 @@ pub fn compile(
             sql.push_str(&placeholder);
         }
     }
-    Ok(Query {
-        condition,
-        sql,
-        params,
-    })
+    Ok(Query { sql, params })
 }
 
 /// A plan's condition alone, for a `WHERE` over the main table aliased `t`, with its
@@ -282,6 +277,60 @@ pub fn condition(
     dialect: &dyn Dialect,
     offset: usize,
 ) -> Result<Condition, Error> {
+    let mut sql = String::with_capacity(condition_size_hint(plan));
+    let mut params = Vec::new();
+    write_condition(plan, layout, dialect, offset, &mut sql, &mut params)?;
+    Ok(Condition { sql, params })
+}
+
+/// Writes a plan's condition at the end of `sql` and its parameters at the end of
+/// `params`, numbering its placeholders after the parameters already in `params`: the way
+/// to put the condition inside a statement of one's own without a copy of it.
+///
+/// ```
+/// use spark_filter::{plan::{self, builtin, Caller, PlanOptions, Role}, sql::{self, Layout, Param, Postgres}};
+/// let schema = builtin::builtin("accounts").unwrap();
+/// let plan = plan::check("UserType Eq 'Member'", &schema, &PlanOptions::new(Caller::new(Role::Idx))).unwrap();
+/// let mut sql = String::from("SELECT t.doc FROM accounts AS t WHERE t.tenant = $1::text AND ");
+/// let mut params = vec![Param::Text("north".into())];
+/// sql::condition_into(&plan, &Layout::of(&schema), &Postgres, &mut sql, &mut params).unwrap();
+/// assert!(sql.contains("= $2::text") && params.len() >= 2);
+/// ```
+pub fn condition_into(
+    plan: &Plan,
+    layout: &Layout,
+    dialect: &dyn Dialect,
+    sql: &mut String,
+    params: &mut Vec<Param>,
+) -> Result<(), Error> {
+    write_condition(plan, layout, dialect, 0, sql, params)
+}
+
+/// About how many bytes a plan's condition takes: a test compiles to a column test or a
+/// words subselect, counted over the top level of the tree (a walk of the whole tree costs
+/// more than a buffer that seldom grows).
+pub(crate) fn condition_size_hint(plan: &Plan) -> usize {
+    32 + 128 * top_level_tests(plan)
+}
+
+fn top_level_tests(plan: &Plan) -> usize {
+    match &plan.root {
+        Node::And { children } | Node::Or { children } => children.len(),
+        _ => 1,
+    }
+}
+
+/// [`condition_into`], with `offset` placeholders bound before the parameters in `params`
+/// (what [`condition`] and the request layer's `sql_at` need). On an error, what was
+/// written may be partial.
+pub(crate) fn write_condition(
+    plan: &Plan,
+    layout: &Layout,
+    dialect: &dyn Dialect,
+    offset: usize,
+    sql: &mut String,
+    params: &mut Vec<Param>,
+) -> Result<(), Error> {
     if *plan.schema != *layout.schema {
         return Err(mismatch(
             Span::default(),
@@ -291,29 +340,21 @@ pub fn condition(
             ),
         ));
     }
-    // About what a test compiles to (a column test, or a words subselect) and binds (two
-    // values for a prefix), counted over the top level of the tree (a walk of the whole tree
-    // costs more than a buffer that seldom grows).
-    let tests = match &plan.root {
-        Node::And { children } | Node::Or { children } => children.len(),
-        _ => 1,
-    };
+    // About two values a test (a prefix binds two).
+    params.reserve(2 * top_level_tests(plan) + 2);
     let mut c = Compiler {
         layout,
         dialect,
-        params: Vec::with_capacity(2 * tests + 2),
+        params: std::mem::take(params),
         offset,
         zone: None,
         plan,
         scratch: String::new(),
         standard_quoting: dialect.standard_quoting(),
     };
-    let mut sql = String::with_capacity(32 + 128 * tests);
-    c.node(&plan.root, &mut sql)?;
-    Ok(Condition {
-        sql,
-        params: c.params,
-    })
+    let written = c.node(&plan.root, sql);
+    *params = c.params;
+    written
 }
 
 /// A compiled condition and its parameters.
@@ -323,6 +364,33 @@ pub struct Condition {
     pub sql: String,
     /// The parameters, in placeholder order.
     pub params: Vec<Param>,
+}
+
+/// A compiled condition borrowed from the statement it sits in
+/// ([`SearchSql::condition`](crate::request::SearchSql::condition)).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ConditionRef<'a> {
+    /// The SQL expression over the main table `t`.
+    pub sql: &'a str,
+    /// The parameters, in placeholder order.
+    pub params: &'a [Param],
+}
+
+impl ConditionRef<'_> {
+    /// An owned copy.
+    ///
+    /// ```
+    /// use spark_filter::sql::{Condition, ConditionRef, Param};
+    /// let params = [Param::Int(1)];
+    /// let c = ConditionRef { sql: "t.rid = $1::bigint", params: &params };
+    /// assert_eq!(c.to_condition(), Condition { sql: c.sql.to_string(), params: params.to_vec() });
+    /// ```
+    pub fn to_condition(&self) -> Condition {
+        Condition {
+            sql: self.sql.to_string(),
+            params: self.params.to_vec(),
+        }
+    }
 }
 
 /// The column an `_orderby` key sorts by in the main table `t` (the folded shadow column for

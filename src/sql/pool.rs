@@ -116,7 +116,6 @@ mod postgres {
     /// use spark_filter::sql::{Param, Query};
     /// let pool = PgPool::new("postgres://app@localhost/listings", PgPoolOptions::default())?;
     /// let q = Query {
-    ///     condition: "true".into(),
     ///     sql: "SELECT count(*) FROM accounts WHERE doc::jsonb->>'UserType' = $1".into(),
     ///     params: vec![Param::Text("Member".into())],
     /// };

@@ -541,26 +541,26 @@ impl Db {
         }
     }
 
-    /// The rids SQL finds with the query's condition negated (`WHERE NOT (condition)`), on
+    /// The rids SQL finds with the plan's condition negated (`WHERE NOT (condition)`), on
     /// SQLite and PostgreSQL: the complement check of SQL's own `NOT`.
-    pub fn negated(
-        &mut self,
-        query_sqlite: &Query,
-        query_pg: Option<&Query>,
-    ) -> (Rids, Option<Rids>) {
-        let not = |q: &Query, quote: &str| Query {
-            condition: format!("NOT ({})", q.condition),
-            sql: format!(
-                "SELECT t.rid, t.doc FROM {quote} AS t WHERE NOT ({}) ORDER BY t.rid",
-                q.condition
-            ),
-            params: q.params.clone(),
-        };
+    pub fn negated(&mut self, plan: &Plan) -> (Rids, Option<Rids>) {
         let table = format!("\"{}\"", self.layout.table);
-        let s = self.sqlite_rids(&not(query_sqlite, &table));
-        let p = match query_pg {
-            Some(q) => self.pg_rids(&not(q, &table)),
-            None => None,
+        let not = |dialect: &dyn sql::Dialect| -> Result<Query, String> {
+            let c = sql::condition(plan, &self.layout, dialect, 0)
+                .map_err(|e| format!("compile: {e}"))?;
+            Ok(Query {
+                sql: format!(
+                    "SELECT t.rid, t.doc FROM {table} AS t WHERE NOT ({}) ORDER BY t.rid",
+                    c.sql
+                ),
+                params: c.params,
+            })
+        };
+        let s = not(&sql::Sqlite).and_then(|q| self.sqlite_rids(&q));
+        let p = match (self.pg.is_some(), not(&sql::Postgres)) {
+            (false, _) => None,
+            (true, Ok(q)) => self.pg_rids(&q),
+            (true, Err(e)) => Some(Err(e)),
         };
         (s, p)
     }
