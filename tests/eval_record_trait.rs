@@ -24,7 +24,7 @@ struct Account {
 
 impl Record for Account {
     fn any_value<F: FnMut(FieldValue<'_>) -> bool>(&self, field: &FieldRef, mut visit: F) -> bool {
-        match &*field.name {
+        match field.name {
             "UserType" => visit(FieldValue::Str(self.user_type)),
             "Name" => self.name.is_some_and(|n| visit(FieldValue::Str(n))),
             "Tags" => self.tags.iter().any(|t| visit(FieldValue::Str(t))),

@@ -2249,7 +2249,7 @@ fn visible_is_implicitly_true() {
         let Operand::Field(f) = &t.operand else {
             panic!("{p}")
         };
-        assert_eq!(&*f.name, "Visible");
+        assert_eq!(f.name, "Visible");
     }
     // With an Or at the top, the implicit test is And-ed to the whole filter.
     assert_eq!(

@@ -229,13 +229,13 @@ fn compile(node: &Node) -> Result<Program, Error> {
 
 fn compile_test(t: &Test) -> Result<Check, Error> {
     let (field, operand, ty) = match &t.operand {
-        Operand::Field(f) => (Some(f.clone()), None, f.ty),
+        Operand::Field(f) => (Some(*f), None, f.ty),
         Operand::Call {
             function: crate::syntax::Function::All,
             arg,
             ..
         } => match &**arg {
-            Operand::Field(f) => (Some(f.clone()), None, f.ty),
+            Operand::Field(f) => (Some(*f), None, f.ty),
             other => (None, Some(other.clone()), FieldType::Character),
         },
         other => (None, Some(other.clone()), FieldType::Character),

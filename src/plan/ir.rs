@@ -24,8 +24,8 @@ use crate::syntax::{ArithOp, Function, Span};
 /// A planned filter.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Plan {
-    /// The schema it was planned against (shared with the schema's index).
-    pub schema: std::sync::Arc<str>,
+    /// The schema it was planned against (its name, stored once like field names).
+    pub schema: &'static str,
     /// The condition tree.
     pub root: Node,
     /// `_orderby` keys, in order.
@@ -39,10 +39,7 @@ pub struct Plan {
     pub zone: chrono::FixedOffset,
 }
 
-fn serialize_path<S: serde::Serializer>(
-    path: &std::sync::Arc<[PathStep]>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn serialize_path<S: serde::Serializer>(path: &&[PathStep], s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&super::schema::path_text(path))
 }
 
@@ -115,17 +112,19 @@ impl PartialEq for Test {
 }
 
 /// A resolved field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// Its name and path are stored once for the life of the process (each distinct one, when a
+/// schema is built), so a reference is plain data: planning a condition copies two
+/// pointers, with no shared count to raise and lower (`Copy`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct FieldRef {
     /// Index in the schema's field list.
     pub index: usize,
-    /// The name as written in filters. Shared with the schema: planning a condition
-    /// copies no name.
-    pub name: std::sync::Arc<str>,
-    /// Where it lives in a record (serialized as the path text, `Emails[].Address`). Shared:
-    /// a plan holds a reference per condition, and cloning one copies no path.
+    /// The name as written in filters.
+    pub name: &'static str,
+    /// Where it lives in a record (serialized as the path text, `Emails[].Address`).
     #[serde(serialize_with = "serialize_path")]
-    pub path: std::sync::Arc<[PathStep]>,
+    pub path: &'static [PathStep],
     /// Its type.
     #[serde(rename = "field_type")]
     pub ty: FieldType,
@@ -140,8 +139,8 @@ impl FieldRef {
     pub fn of(index: usize, def: &super::schema::FieldDef) -> FieldRef {
         FieldRef {
             index,
-            name: def.name.as_str().into(),
-            path: def.record_path().unwrap_or_default().into(),
+            name: super::intern::name(&def.name),
+            path: super::intern::path(&def.record_path().unwrap_or_default()),
             ty: def.ty,
             case_sensitive: def.case_sensitive,
             multi_valued: def.is_multi_valued(),
@@ -556,7 +555,7 @@ impl Display for Test {
 impl Display for Operand {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Operand::Field(field) => f.write_str(&field.name),
+            Operand::Field(field) => f.write_str(field.name),
             Operand::Call {
                 function,
                 arg,

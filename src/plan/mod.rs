@@ -11,6 +11,7 @@
 //! ```
 
 pub mod builtin;
+pub(crate) mod intern;
 mod ir;
 pub mod phone;
 mod planner;

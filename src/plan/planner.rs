@@ -145,7 +145,7 @@ pub fn plan(
         return Err(errors);
     }
     Ok(Plan {
-        schema: schema.shared_name().clone(),
+        schema: schema.shared_name(),
         root,
         order_by: Vec::new(),
         dropped: planner.dropped,
@@ -366,7 +366,7 @@ impl<'p> Planner<'p> {
                     return Ok(None);
                 };
                 let field = match self.schema.field_ref(index) {
-                    Some(f) => f.clone(),
+                    Some(f) => *f,
                     None => FieldRef::of(index, def),
                 };
                 let field_multi = field.multi_valued;
@@ -1163,7 +1163,7 @@ impl<'p> Planner<'p> {
                 continue;
             }
             let field = match self.schema.field_ref(index) {
-                Some(f) => f.clone(),
+                Some(f) => *f,
                 None => FieldRef::of(index, def),
             };
             let predicate = match value {

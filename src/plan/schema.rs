@@ -58,8 +58,8 @@ struct Index {
     custom: HashMap<Box<str>, Vec<NameIndex>, FastHash>,
     /// The reference of every field, by index.
     refs: Vec<super::FieldRef>,
-    /// The schema's name, shared with its plans.
-    name: std::sync::Arc<str>,
+    /// The schema's name as its plans hold it (stored once, like field names).
+    name: &'static str,
     /// The fields every filter must constrain (`required`), by index.
     required: Vec<usize>,
     /// The fields with an implicit condition (`implicit_eq`), by index.
@@ -719,7 +719,7 @@ impl Schema {
             }
         }
         index.collapsed = collapsed.into();
-        index.name = self.name.as_str().into();
+        index.name = super::intern::name(&self.name);
         self.index = index;
         Ok(())
     }
@@ -800,9 +800,10 @@ impl Schema {
         &self.index.collapsed
     }
 
-    /// The schema's name as its plans share it ([`Plan::schema`](super::Plan::schema)).
-    pub fn shared_name(&self) -> &std::sync::Arc<str> {
-        &self.index.name
+    /// The schema's name as its plans hold it ([`Plan::schema`](super::Plan::schema)):
+    /// stored once for the life of the process, like field names.
+    pub fn shared_name(&self) -> &'static str {
+        self.index.name
     }
 
     /// Looks an expansion up by name (exact, as the seed writes it).

@@ -206,7 +206,7 @@ impl SearchSql {
     /// let compiled = search.sql_at(&Layout::of(&schema), &Postgres, 2)?;
     /// let condition = compiled.condition();
     /// assert!(condition.sql.starts_with("((t.\"user_type__f\" IS NOT NULL AND (t.\"user_type__f\" = $3::text))"));
-    /// assert!(compiled.rows.unwrap().sql.contains(condition.sql));
+    /// assert!(compiled.rows.as_ref().unwrap().sql.contains(condition.sql));
     /// # Ok::<(), spark_filter::request::SearchError>(())
     /// ```
     pub fn condition(&self) -> sql::ConditionRef<'_> {
@@ -1047,7 +1047,7 @@ fn canonical_order(keys: &[OrderKey]) -> String {
         if k.descending {
             out.push('-');
         }
-        out.push_str(&k.field.name);
+        out.push_str(k.field.name);
     }
     out
 }

@@ -55,7 +55,7 @@ pub trait Record {
 impl Record for Value {
     #[inline]
     fn any_value<F: FnMut(FieldValue<'_>) -> bool>(&self, field: &FieldRef, mut visit: F) -> bool {
-        walk(self, &field.path, &mut visit)
+        walk(self, field.path, &mut visit)
     }
 }
 

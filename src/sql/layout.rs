@@ -36,8 +36,10 @@ pub struct Layout {
 /// How one field is stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
-    /// The field's name as written in filters.
-    pub name: String,
+    /// The field's name as written in filters (stored once for the process, as a plan's
+    /// [`FieldRef::name`](crate::plan::FieldRef::name) is, so that the compiler's check that
+    /// a plan's field is this one is mostly a pointer comparison).
+    pub name: &'static str,
     /// Whether the field's text comparisons respect case.
     pub case_sensitive: bool,
     /// The field's type.
@@ -226,7 +228,7 @@ fn stored(table: &str, f: &FieldDef, used: &mut Vec<String>) -> Stored {
     let words = (f.rule == Some(Rule::NameWords)).then(|| format!("{table}__{column}__words"));
     let alias = place.alias();
     let mut stored = Stored {
-        name: f.name.clone(),
+        name: crate::plan::intern::name(&f.name),
         case_sensitive: f.case_sensitive,
         ty: f.ty,
         place,

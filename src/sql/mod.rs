@@ -564,8 +564,10 @@ fn stored_in<'l>(layout: &'l Layout, field: &FieldRef, span: Span) -> Result<&'l
             )
         })?;
         match stored {
+            // Both names are stored once for the process: the same text is mostly the same
+            // pointer (a name set by hand is compared as text).
             Some(s)
-                if *s.name == *field.name
+                if (std::ptr::eq(s.name, field.name) || s.name == field.name)
                     && s.ty == field.ty
                     && s.case_sensitive == field.case_sensitive =>
             {
