@@ -231,7 +231,8 @@ impl Search {
     ) -> Result<Search, SearchError> {
         // The parameters are borrowed from the query string when nothing in them is
         // percent-encoded (`_orderby=-LastName`, `_limit=25`).
-        let values = query::read(query)?;
+        let mut scratch = [0; query::SCRATCH];
+        let values = query::read(query, &mut scratch)?;
         let [
             filter,
             orderby,

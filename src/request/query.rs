@@ -67,7 +67,7 @@ impl Request {
             pagination,
             select,
             expand,
-        ] = read(query)?.map(|v| v.map(std::borrow::Cow::into_owned));
+        ] = read(query, &mut [0; SCRATCH])?.map(|v| v.map(std::borrow::Cow::into_owned));
         Ok(Request {
             filter,
             orderby,
@@ -92,41 +92,64 @@ impl Request {
 /// The search parameters of a query string in the order of [`PARAMETERS`], decoded, each
 /// borrowed from `query` when it has nothing to decode (what [`Request::from_query`] and
 /// `Search::from_query` both read).
-pub(crate) fn read(query: &str) -> Result<[Option<Cow<'_, str>>; 9], SearchError> {
+///
+/// Decoded values are written into `scratch` while it has room (a buffer on the caller's
+/// stack, [`SCRATCH`] bytes: no allocation for a usual query string), else each into its own
+/// string.
+pub(crate) fn read<'a>(
+    query: &'a str,
+    mut scratch: &'a mut [u8],
+) -> Result<[Option<Cow<'a, str>>; 9], SearchError> {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut values: [Option<Cow<'_, str>>; 9] = Default::default();
     let mut problems = Vec::new();
-    // The vectorized byte search finds each separator (`str::split` looks a byte at a time).
     let mut rest = query;
     while !rest.is_empty() {
-        let pair;
-        (pair, rest) = match memchr::memchr(b'&', rest.as_bytes()) {
-            // `&` and `=` are ASCII: the positions found are character boundaries.
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, ""),
-        };
-        if pair.is_empty() {
-            continue;
-        }
-        let (raw_name, raw_value) = match memchr::memchr(b'=', pair.as_bytes()) {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, ""),
-        };
-        let name = match decode(raw_name) {
-            Ok(n) => n,
-            Err(e) => {
-                problems.push(Problem::parameter(
-                    "query",
-                    format!("the parameter name {raw_name:?} {e}"),
-                ));
-                continue;
+        // The name, up to its `=` (or the pair's `&`): names are short, so a plain scan
+        // finds its end and whether it has anything to decode at once.
+        let bytes = rest.as_bytes();
+        let (mut end, mut encoded) = (0, false);
+        while let Some(&b) = bytes.get(end) {
+            if b == b'=' || b == b'&' {
+                break;
             }
+            encoded |= b == b'%' || b == b'+';
+            end += 1;
+        }
+        // `=` and `&` are ASCII: the positions found are character boundaries.
+        let raw_name = &rest[..end];
+        let raw_value;
+        (raw_value, rest) = match bytes.get(end) {
+            // The value, up to the next `&`: the vectorized byte search (values are long).
+            Some(b'=') => {
+                let after = &rest[end + 1..];
+                match memchr::memchr(b'&', after.as_bytes()) {
+                    Some(i) => (&after[..i], &after[i + 1..]),
+                    None => (after, ""),
+                }
+            }
+            Some(_) => ("", &rest[end + 1..]),
+            None => ("", ""),
         };
-        let Some(i) = PARAMETERS.iter().position(|p| *p == name) else {
+        let index = if encoded {
+            match decode(raw_name) {
+                Ok(n) => parameter_index(&n),
+                Err(e) => {
+                    problems.push(Problem::parameter(
+                        "query",
+                        format!("the parameter name {raw_name:?} {e}"),
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            parameter_index(raw_name)
+        };
+        let Some(i) = index else {
             continue;
         };
         let parameter = PARAMETERS[i];
-        let value = match decode(raw_value) {
+        let value = match decode_with(raw_value, &mut scratch) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(Problem::parameter(
@@ -153,21 +176,71 @@ pub(crate) fn read(query: &str) -> Result<[Option<Cow<'_, str>>; 9], SearchError
     }
 }
 
-/// Percent-decodes one name or value (`+` is a space), borrowing when there is nothing to
-/// decode; the result is checked as UTF-8 once.
+/// The place of a search parameter in [`PARAMETERS`] (a `match` on the text: one length
+/// test and a comparison or two, not nine comparisons).
+fn parameter_index(name: &str) -> Option<usize> {
+    let i = match name {
+        "_filter" => 0,
+        "_orderby" => 1,
+        "_limit" => 2,
+        "_page" => 3,
+        "_skip" => 4,
+        "_skiptoken" => 5,
+        "_pagination" => 6,
+        "_select" => 7,
+        "_expand" => 8,
+        _ => return None,
+    };
+    debug_assert_eq!(PARAMETERS[i], name);
+    Some(i)
+}
+
+/// How many bytes of decoded values a caller of [`read`] keeps room for on its stack.
+pub(crate) const SCRATCH: usize = 512;
+
+/// Percent-decodes one name or value (`+` is a space) into a string of its own, borrowing
+/// when there is nothing to decode.
 fn decode(text: &str) -> Result<Cow<'_, str>, String> {
+    decode_with(text, &mut &mut [][..])
+}
+
+/// Percent-decodes one name or value (`+` is a space), borrowing when there is nothing to
+/// decode. The decoded text goes into the front of `scratch` when it has room (which is
+/// then taken off it), else into a string of its own; it is checked as UTF-8 once.
+fn decode_with<'a>(text: &'a str, scratch: &mut &'a mut [u8]) -> Result<Cow<'a, str>, String> {
     let bytes = text.as_bytes();
     // Names and values are short and an escape comes early in a filter: a plain scan beats
     // the set-up of a vectorized search.
     let Some(first) = bytes.iter().position(|&b| b == b'%' || b == b'+') else {
         return Ok(Cow::Borrowed(text));
     };
+    // Decoding only shortens: room for the input is room for the output.
+    if scratch.len() >= bytes.len() {
+        let (room, rest) = std::mem::take(scratch).split_at_mut(bytes.len());
+        *scratch = rest;
+        let len = decode_into(bytes, first, room)?;
+        let room: &'a [u8] = room;
+        return std::str::from_utf8(&room[..len])
+            .map(Cow::Borrowed)
+            .map_err(not_utf8);
+    }
+    let mut out = vec![0; bytes.len()];
+    let len = decode_into(bytes, first, &mut out)?;
+    out.truncate(len);
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|e| not_utf8(e.utf8_error()))
+}
+
+/// Decodes `bytes`, whose first `%` or `+` is at `first`, into `out` (at least as long as
+/// `bytes`); returns the decoded length.
+fn decode_into(bytes: &[u8], first: usize, out: &mut [u8]) -> Result<usize, String> {
     // A filter is mostly short words between escapes (`%20`, `%27`): one pass, read by slice
-    // patterns (no index checks), into a buffer as long as the input (decoding only
-    // shortens, so it never grows). A run of plain bytes goes eight at a time, which beats
-    // both a byte at a time and a search call per run (each measured).
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..first]);
+    // patterns (no index checks). A run of plain bytes goes eight at a time, which beats
+    // both a byte at a time and a search call per run (each measured). `written` never
+    // passes the bytes read, so each write below is in `out`.
+    out[..first].copy_from_slice(&bytes[..first]);
+    let mut written = first;
     let mut rest = &bytes[first..];
     loop {
         let byte;
@@ -188,8 +261,8 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
             [b'+', tail @ ..] => (b' ', tail),
             [b, tail @ ..] => {
                 // A plain byte with seven more after it: it and the plain bytes after it, up
-                // to the first `%` or `+`, are copied by one 8-byte store, the rest of which
-                // is cut back off (the buffer has room: the output never passes the input).
+                // to the first `%` or `+`, are copied by one 8-byte store, of which only
+                // those count (eight bytes are left to read, so eight fit in `out`).
                 if let Some((chunk, _)) = rest.split_first_chunk::<8>() {
                     let word = u64::from_le_bytes(*chunk);
                     let special = zero_bytes(word ^ (SPLAT * u64::from(b'%')))
@@ -197,24 +270,27 @@ fn decode(text: &str) -> Result<Cow<'_, str>, String> {
                     // Little-endian: the lowest flag is the first special byte (8 when none);
                     // the first byte is plain, so at least one is copied.
                     let plain = (special.trailing_zeros() / 8) as usize;
-                    let written = out.len();
-                    out.extend_from_slice(chunk);
-                    out.truncate(written + plain);
+                    out[written..written + 8].copy_from_slice(chunk);
+                    written += plain;
                     rest = &rest[plain..];
                     continue;
                 }
                 (*b, tail)
             }
         };
-        out.push(byte);
+        out[written] = byte;
+        written += 1;
     }
-    String::from_utf8(out).map(Cow::Owned).map_err(|e| {
-        format!(
-            "is not UTF-8 once percent-decoded (byte {}); encode text as UTF-8 before \
-             percent-encoding it",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    Ok(written)
+}
+
+#[cold]
+fn not_utf8(e: std::str::Utf8Error) -> String {
+    format!(
+        "is not UTF-8 once percent-decoded (byte {}); encode text as UTF-8 before \
+         percent-encoding it",
+        e.valid_up_to()
+    )
 }
 
 /// `0x01` in every byte of a word.
@@ -329,6 +405,18 @@ mod tests {
                 reference(text),
                 "{text:?}"
             );
+            // The same into room on the stack, with the room left after it.
+            let mut room = [0u8; 80];
+            let mut scratch = &mut room[..];
+            let decoded = decode_with(text, &mut scratch);
+            let left = scratch.len();
+            assert_eq!(
+                decoded.ok().map(|c| c.into_owned()),
+                reference(text),
+                "{text:?}"
+            );
+            let encoded = text.contains(['%', '+']);
+            assert_eq!(left, if encoded { 80 - text.len() } else { 80 }, "{text:?}");
         }
     }
 
@@ -354,6 +442,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Values decode into the caller's room while it lasts, then each into a string.
+    #[test]
+    fn scratch_then_heap() {
+        let query = "_filter=a%20b&_orderby=-%4Eame&_select=Id%2CName";
+        let mut room = [0u8; 12];
+        let values = read(query, &mut room).unwrap();
+        let texts: Vec<(&str, bool)> = values
+            .iter()
+            .flatten()
+            .map(|v| (&**v, matches!(v, Cow::Owned(_))))
+            .collect();
+        assert_eq!(texts, [("a b", false), ("-Name", false), ("Id,Name", true)]);
     }
 
     #[test]
