@@ -33,18 +33,21 @@ impl PhoneQuery {
     /// Parses a query value; `Err` says what is wrong.
     pub fn parse(value: &str) -> Result<PhoneQuery, String> {
         let bad = || format!("'{value}' is not a phone number: use {PHONE_FORMS}");
-        let mut words: Vec<&str> = value.split_whitespace().collect();
+        // At most three words (country, number, extension) and three groups make a number:
+        // they are kept in arrays, not collected (planning parses each phone value).
+        let words = first_three(value.split_whitespace()).ok_or_else(bad)?;
+        let mut words = words.as_slice();
         let mut query = PhoneQuery::default();
-        if let Some(last) = words.last() {
+        if let Some((last, before)) = words.split_last() {
             if let Some(ext) = last.strip_prefix(['x', 'X']) {
                 if !(1..=6).contains(&ext.len()) || !all_digits(ext) {
                     return Err(bad());
                 }
                 query.extension = Some(ext.to_string());
-                words.pop();
+                words = before;
             }
         }
-        let number = match words.as_slice() {
+        let number = match words {
             [n] => *n,
             [country, n] if (1..=3).contains(&country.len()) && all_digits(country) => {
                 query.country = Some(country.to_string());
@@ -52,7 +55,7 @@ impl PhoneQuery {
             }
             _ => return Err(bad()),
         };
-        let groups: Vec<&str> = number.split('-').collect();
+        let groups = first_three(number.split('-')).ok_or_else(bad)?;
         let (area, prefix, line) = match groups.as_slice() {
             [d] if d.len() == 10 && all_digits(d) => (Some(&d[..3]), &d[3..6], &d[6..]),
             [d] if d.len() == 7 && all_digits(d) => (None, &d[..3], &d[3..]),
@@ -247,6 +250,31 @@ impl PhoneParts {
             line: text(d.line()),
             extension,
         })
+    }
+}
+
+/// The items of `items` when there are at most three, else `None`.
+fn first_three<'a>(items: impl Iterator<Item = &'a str>) -> Option<Items<'a>> {
+    let mut out = Items {
+        items: [""; 3],
+        len: 0,
+    };
+    for item in items {
+        *out.items.get_mut(out.len)? = item;
+        out.len += 1;
+    }
+    Some(out)
+}
+
+/// Up to three words or digit groups of a phone value.
+struct Items<'a> {
+    items: [&'a str; 3],
+    len: usize,
+}
+
+impl<'a> Items<'a> {
+    fn as_slice(&self) -> &[&'a str] {
+        &self.items[..self.len]
     }
 }
 
