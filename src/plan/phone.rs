@@ -35,8 +35,8 @@ impl PhoneQuery {
         let bad = || format!("'{value}' is not a phone number: use {PHONE_FORMS}");
         // At most three words (country, number, extension) and three groups make a number:
         // they are kept in arrays, not collected (planning parses each phone value).
-        let words = first_three(value.split_whitespace()).ok_or_else(bad)?;
-        let mut words = words.as_slice();
+        let all_words = first_three(value.split_whitespace()).ok_or_else(bad)?;
+        let mut words = all_words.as_slice();
         let mut query = PhoneQuery::default();
         if let Some((last, before)) = words.split_last() {
             if let Some(ext) = last.strip_prefix(['x', 'X']) {

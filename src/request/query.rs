@@ -57,6 +57,8 @@ impl Request {
     /// `name=value` pairs, `+` as a space, `%XX` as a byte, UTF-8. A malformed escape, text
     /// that is not UTF-8, or a search parameter given twice is a 1053 error naming it.
     pub fn from_query(query: &str) -> Result<Request, SearchError> {
+        // No room on the stack: the request owns its values, so each decoded value goes
+        // into its own string and is moved out, not decoded onto the stack and copied.
         let [
             filter,
             orderby,
@@ -67,7 +69,7 @@ impl Request {
             pagination,
             select,
             expand,
-        ] = read(query, &mut [0; SCRATCH])?.map(|v| v.map(std::borrow::Cow::into_owned));
+        ] = read(query, &mut [])?.map(|v| v.map(std::borrow::Cow::into_owned));
         Ok(Request {
             filter,
             orderby,
@@ -456,6 +458,17 @@ mod tests {
             .map(|v| (&**v, matches!(v, Cow::Owned(_))))
             .collect();
         assert_eq!(texts, [("a b", false), ("-Name", false), ("Id,Name", true)]);
+    }
+
+    /// The `match` of [`parameter_index`] and the list of [`PARAMETERS`] agree, so that
+    /// neither can change without the other.
+    #[test]
+    fn parameter_index_is_the_place_in_parameters() {
+        for (i, p) in PARAMETERS.iter().enumerate() {
+            assert_eq!(parameter_index(p), Some(i), "{p}");
+        }
+        assert_eq!(parameter_index("_Filter"), None);
+        assert_eq!(parameter_index(""), None);
     }
 
     #[test]
