@@ -605,7 +605,10 @@ impl<'p> Planner<'p> {
     // ---- comparisons ------------------------------------------------------------------
 
     fn comparison(&mut self, c: &Comparison<'_>, span: Span) -> Planned {
-        let mut typed = match self.operand(&c.lhs) {
+        // The operand is used where it was returned, not moved out of the result first
+        // (the move read it back right after the call wrote it: a stall in perf's samples).
+        let mut lhs = self.operand(&c.lhs);
+        let typed = match &mut lhs {
             Err(()) => return failed(),
             Ok(None) => {
                 self.drop_condition(&c.lhs, span);
@@ -673,15 +676,11 @@ impl<'p> Planner<'p> {
             );
         }
         let node = match &c.rhs {
-            Rhs::Single { value } => {
-                self.single(&mut typed, c.op, &value.value, value.term.span, span)
+            Rhs::Single { value } => self.single(typed, c.op, &value.value, value.term.span, span),
+            Rhs::List { items } => {
+                self.list(typed, items.iter().map(|i| (&i.value, i.term.span)), span)
             }
-            Rhs::List { items } => self.list(
-                &mut typed,
-                items.iter().map(|i| (&i.value, i.term.span)),
-                span,
-            ),
-            Rhs::Range { low, high } => self.range(&mut typed, low, high, span),
+            Rhs::Range { low, high } => self.range(typed, low, high, span),
         };
         let Some(node) = node else {
             return failed();
