@@ -31,11 +31,32 @@ pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
     if case_sensitive {
         return SmolStr::new(s);
     }
+    // Text that fits inline is lowered into a stack buffer in the same pass that tells
+    // whether it is ASCII, then copied in once (`to_ascii_lowercase_smolstr` builds it a
+    // character at a time, about 170 instructions for a six-letter value).
+    let bytes = s.as_bytes();
+    let mut buffer = [0u8; INLINE];
+    if let Some(room) = buffer.get_mut(..bytes.len()) {
+        let mut seen = 0u8;
+        for (lower, &b) in room.iter_mut().zip(bytes) {
+            seen |= b;
+            *lower = b | (u8::from(b.wrapping_sub(b'A') < 26) << 5);
+        }
+        if seen.is_ascii() {
+            // ASCII in, ASCII out: the check always passes.
+            if let Ok(lowered) = std::str::from_utf8(room) {
+                return SmolStr::new_inline(lowered);
+            }
+        }
+    }
     if !s.is_ascii() {
         return SmolStr::from(fold_case(s));
     }
     s.to_ascii_lowercase_smolstr()
 }
+
+/// The longest text a [`SmolStr`] holds inline.
+const INLINE: usize = 23;
 
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
@@ -114,6 +135,23 @@ mod tests {
         assert_eq!(folded_text("FarGO", false), "fargo");
         assert_eq!(folded_text("FarGO", true), "FarGO");
         assert_eq!(folded_text("ÉCOLE", false), "école");
+        assert_eq!(folded_text("Fargo École", false), "fargo école");
+    }
+
+    /// The inline fast path lowers exactly the bytes `A` to `Z`: every ASCII byte, alone
+    /// and between letters, folds as `str::to_ascii_lowercase` does.
+    #[test]
+    fn folded_ascii_is_to_ascii_lowercase() {
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            for text in [c.to_string(), format!("A{c}z"), format!("{c}").repeat(23)] {
+                assert_eq!(
+                    folded_text(&text, false),
+                    text.to_ascii_lowercase(),
+                    "{b:#x}"
+                );
+            }
+        }
     }
 
     fn pat(src: &str) -> Pattern {
