@@ -517,6 +517,16 @@ fn bad_parameters_are_400_envelopes_that_say_what_to_send() {
         ("_limit=-1", &p, 1053, Some("_limit"), "whole number"),
         ("_limit=", &p, 1053, Some("_limit"), "send e.g. _limit="),
         ("_limit=1.0", &p, 1053, Some("_limit"), "whole number"),
+        // Digits only: no sign (`%2B` is `+`, a bare `+` a space), nothing past u64.
+        ("_limit=%2B5", &p, 1053, Some("_limit"), "whole number"),
+        ("_limit=+5", &p, 1053, Some("_limit"), "whole number"),
+        (
+            "_limit=18446744073709551616",
+            &p,
+            1053,
+            Some("_limit"),
+            "whole number",
+        ),
         (
             "_limit=99999999999999999999999",
             &p,

@@ -307,18 +307,9 @@ impl Search {
 
         // _filter
         let filter = request.filter.unwrap_or("");
-        let mut plan = match plan::check(filter, schema, &options.plan) {
-            Ok(plan) => Some(plan),
-            Err(errors) => {
-                problems.extend(
-                    errors
-                        .into_vec()
-                        .into_iter()
-                        .map(|e| Problem::filter(e, filter)),
-                );
-                None
-            }
-        };
+        // Kept as it was returned until every parameter is checked (moving the plan into an
+        // option and out again cost two copies of it per request); its errors come first.
+        let plan = plan::check(filter, schema, &options.plan);
 
         // _orderby
         let orderby = request.orderby.unwrap_or("");
@@ -514,11 +505,18 @@ impl Search {
             select = Some(paths);
         }
 
-        if !problems.is_empty() {
-            return Err(SearchError::new(problems));
-        }
-        let Some(mut plan) = plan.take() else {
-            return Err(SearchError::new(problems));
+        let mut plan = match plan {
+            Ok(plan) if problems.is_empty() => plan,
+            Ok(_) => return Err(SearchError::new(problems)),
+            Err(errors) => {
+                let mut all: Vec<Problem> = errors
+                    .into_vec()
+                    .into_iter()
+                    .map(|e| Problem::filter(e, filter))
+                    .collect();
+                all.append(&mut problems);
+                return Err(SearchError::new(all));
+            }
         };
         plan.order_by = keys;
 
@@ -1071,10 +1069,17 @@ fn integer(
     hint: &str,
 ) -> Option<u64> {
     let text = text?;
-    let value = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        text.parse::<u64>().ok()
-    } else {
+    // Digits only (no sign, no space), read in one pass; too large is None.
+    let value = if text.is_empty() {
         None
+    } else {
+        text.bytes().try_fold(0u64, |n, b| {
+            let digit = b.wrapping_sub(b'0');
+            (digit < 10)
+                .then_some(n)?
+                .checked_mul(10)?
+                .checked_add(u64::from(digit))
+        })
     };
     match value {
         Some(v) if (min..=max).contains(&v) => Some(v),
