@@ -40,7 +40,7 @@ pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
         let mut seen = 0u8;
         for (lower, &b) in room.iter_mut().zip(bytes) {
             seen |= b;
-            *lower = b | (u8::from(b.wrapping_sub(b'A') < 26) << 5);
+            *lower = b.to_ascii_lowercase();
         }
         if seen.is_ascii() {
             // ASCII in, ASCII out: the check always passes.
