@@ -25,29 +25,13 @@ fn fold_owned(mut s: String, case_sensitive: bool) -> String {
 }
 
 /// Text, folded when the field is case-insensitive. Short ASCII text, the common case of
-/// filter values, is folded straight into the inline text: no allocation, and no UTF-8
-/// check of a folded copy.
+/// filter values, is folded into the inline text with no allocation.
 pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
+    if let Some(text) = inline_folded(s, case_sensitive) {
+        return text;
+    }
     if case_sensitive {
         return SmolStr::new(s);
-    }
-    // Text that fits inline is lowered into a stack buffer in the same pass that tells
-    // whether it is ASCII, then copied in once (`to_ascii_lowercase_smolstr` builds it a
-    // character at a time, about 170 instructions for a six-letter value).
-    let bytes = s.as_bytes();
-    let mut buffer = [0u8; INLINE];
-    if let Some(room) = buffer.get_mut(..bytes.len()) {
-        let mut seen = 0u8;
-        for (lower, &b) in room.iter_mut().zip(bytes) {
-            seen |= b;
-            *lower = b.to_ascii_lowercase();
-        }
-        if seen.is_ascii() {
-            // ASCII in, ASCII out: the check always passes.
-            if let Ok(lowered) = std::str::from_utf8(room) {
-                return SmolStr::new_inline(lowered);
-            }
-        }
     }
     if !s.is_ascii() {
         return SmolStr::from(fold_case(s));
@@ -55,11 +39,54 @@ pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
     s.to_ascii_lowercase_smolstr()
 }
 
+/// ASCII text that fits inline, folded when the field is case-insensitive: lowered in a
+/// stack copy (an `ArrayString`, which stays a `str`, so no UTF-8 check of the lowered bytes
+/// is needed) and copied into the `SmolStr` once. `to_ascii_lowercase_smolstr` builds it a
+/// character at a time (about 170 instructions for a six-letter value). `None` for other text.
+fn inline_folded(s: &str, case_sensitive: bool) -> Option<SmolStr> {
+    let mut text = arrayvec::ArrayString::<INLINE>::from(s).ok()?;
+    if !case_sensitive {
+        if !text.is_ascii() {
+            return None;
+        }
+        text.make_ascii_lowercase();
+    }
+    Some(SmolStr::new_inline(&text))
+}
+
+/// The pattern of the common filter value in one pass over it: inline-sized ASCII with no
+/// backslash and no star but perhaps a trailing one (`'Fargo'`, `'thomas*'`). `None` for any
+/// other value (the general reading in [`pattern_of`] answers it).
+fn short_pattern(source: &str, case_sensitive: bool) -> Option<Pattern> {
+    let (body, prefix) = match source.strip_suffix('*') {
+        Some(body) => (body, true),
+        None => (source, false),
+    };
+    if body.bytes().any(|b| b == b'\\' || b == b'*') {
+        return None;
+    }
+    let text = inline_folded(body, case_sensitive)?;
+    Some(if prefix {
+        Pattern::Prefix(text)
+    } else {
+        Pattern::Exact(text)
+    })
+}
+
 /// The longest text a [`SmolStr`] holds inline.
 const INLINE: usize = 23;
 
 /// The pattern a character value stands for: wildcards are the unescaped stars.
 pub fn pattern_of(text: &Text<'_>, case_sensitive: bool) -> Pattern {
+    let source = text.source();
+    if let Some(pattern) = short_pattern(source, case_sensitive) {
+        return pattern;
+    }
+    general_pattern(text, case_sensitive)
+}
+
+/// [`pattern_of`] for any value: escapes, inner stars, long or non-ASCII text.
+fn general_pattern(text: &Text<'_>, case_sensitive: bool) -> Pattern {
     let source = text.source();
     // Values are short: one plain pass finds escapes and stars (no vectorized search call).
     let (mut escaped, mut stars) = (false, 0usize);
@@ -156,6 +183,54 @@ mod tests {
 
     fn pat(src: &str) -> Pattern {
         pattern_of(&Text::from_source(src), false)
+    }
+
+    /// The one-pass reading of common values gives what the general reading gives, for
+    /// every value it takes, and takes the common shapes.
+    #[test]
+    fn short_patterns_are_general_patterns() {
+        let long = "x".repeat(23);
+        let sources = [
+            "",
+            "*",
+            "**",
+            "Abc",
+            "abc*",
+            "ABC*",
+            "*abc",
+            "*abc*",
+            "a*c",
+            r"a\*",
+            r"a\\*",
+            r"o\'brien",
+            "Grand Forks*",
+            "josé",
+            "JOSÉ*",
+            "Müller",
+            "\u{1F600}*",
+            &long,
+            &format!("{long}*"),
+            &format!("{long}x"),
+            &format!("{long}x*"),
+            "a\tb",
+            "%_*",
+        ];
+        for src in sources {
+            for cs in [false, true] {
+                let general = general_pattern(&Text::from_source(src), cs);
+                if let Some(short) = short_pattern(src, cs) {
+                    assert_eq!(short, general, "{src:?} case-sensitive: {cs}");
+                }
+                assert_eq!(pattern_of(&Text::from_source(src), cs), general, "{src:?}");
+            }
+        }
+        for src in ["Fargo", "thomas*", "*", "", &long, &format!("{long}*")] {
+            assert!(short_pattern(src, false).is_some(), "{src:?}");
+        }
+        // Non-ASCII text is folded by the general reading (Unicode case rules).
+        for src in ["a*c", r"a\*", "*abc", "JOSÉ*", &format!("{long}x")] {
+            assert!(short_pattern(src, false).is_none(), "{src:?}");
+        }
     }
 
     #[test]
