@@ -477,6 +477,37 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
+/// The `LIKE` text of pattern parts in order with anything between (`%`), each escaped as
+/// [`like_escape`] escapes: written inline when it fits (most do), so that binding it
+/// allocates nothing, else into a string of its own.
+fn like_text<'p>(parts: impl IntoIterator<Item = &'p str> + Clone) -> SmolStr {
+    fn write<'p, W: std::fmt::Write>(
+        out: &mut W,
+        parts: impl IntoIterator<Item = &'p str>,
+    ) -> std::fmt::Result {
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out.write_char('%')?;
+            }
+            for c in part.chars() {
+                if matches!(c, '\\' | '%' | '_') {
+                    out.write_char('\\')?;
+                }
+                out.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+    let mut inline = arrayvec::ArrayString::<23>::new();
+    if write(&mut inline, parts.clone()).is_ok() {
+        return SmolStr::new_inline(&inline);
+    }
+    let mut text = String::new();
+    // Writing to a `String` does not fail.
+    let _ = write(&mut text, parts);
+    text.into()
+}
+
 /// The smallest string greater than every string that starts with `prefix`, if any:
 /// `prefix` with its last character incremented.
 pub fn prefix_successor(prefix: &str) -> Option<String> {
@@ -849,21 +880,18 @@ impl<'c> Compiler<'c> {
                         self.push_param(out, Param::Text(s.clone()));
                     }
                 }
-                Pattern::Suffix(s) => self.like(expr, format!("%{}", like_escape(s)), out),
-                Pattern::Contains(s) => self.like(expr, format!("%{}%", like_escape(s)), out),
-                Pattern::Glob(parts) => {
-                    let escaped: Vec<String> = parts.iter().map(|p| like_escape(p)).collect();
-                    self.like(expr, escaped.join("%"), out)
-                }
+                Pattern::Suffix(s) => self.like(expr, like_text(["", s]), out),
+                Pattern::Contains(s) => self.like(expr, like_text(["", s, ""]), out),
+                Pattern::Glob(parts) => self.like(expr, like_text(parts.iter().map(|p| &**p)), out),
             }
         }
         out.push_str("))");
     }
 
-    fn like(&mut self, expr: &str, pattern: String, out: &mut String) {
+    fn like(&mut self, expr: &str, pattern: SmolStr, out: &mut String) {
         out.push_str(expr);
         out.push_str(" LIKE ");
-        self.push_param(out, Param::Text(pattern.into()));
+        self.push_param(out, Param::Text(pattern));
         out.push_str(" ESCAPE '\\'");
     }
 
@@ -1169,6 +1197,33 @@ mod tests {
         }
         fn record_id(&self) -> &'static str {
             Postgres.record_id()
+        }
+    }
+
+    /// `LIKE` text is the escaped parts joined by `%`, inline or not (23 bytes is the
+    /// inline limit; an escape doubles a character's length).
+    #[test]
+    fn like_texts_are_escaped_parts_joined() {
+        let long = "a_".repeat(12);
+        let cases: [&[&str]; 8] = [
+            &["", "abc"],
+            &["", "abc", ""],
+            &["a", "b", "c"],
+            &["", r"50%_off\", ""],
+            &["", "école", ""],
+            &["", &long],
+            &["", &"x".repeat(22)],
+            &["", &"x".repeat(23)],
+        ];
+        for parts in cases {
+            let expected = parts
+                .iter()
+                .map(|p| like_escape(p))
+                .collect::<Vec<_>>()
+                .join("%");
+            let text = like_text(parts.iter().copied());
+            assert_eq!(text, expected, "{parts:?}");
+            assert_eq!(text.is_heap_allocated(), expected.len() > 23, "{parts:?}");
         }
     }
 
