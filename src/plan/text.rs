@@ -25,9 +25,9 @@ fn fold_owned(mut s: String, case_sensitive: bool) -> String {
 }
 
 /// Text, folded when the field is case-insensitive. Short ASCII text, the common case of
-/// filter values, is folded into the inline text with no allocation.
+/// filter values, is folded into the inline text with no allocation (see [`short_text`]).
 pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
-    if let Some(text) = inline_folded(s, case_sensitive) {
+    if let Some(text) = short_text::<false>(s.as_bytes(), case_sensitive) {
         return text;
     }
     if case_sensitive {
@@ -39,21 +39,6 @@ pub(super) fn folded_text(s: &str, case_sensitive: bool) -> SmolStr {
     s.to_ascii_lowercase_smolstr()
 }
 
-/// ASCII text that fits inline, folded when the field is case-insensitive: lowered in a
-/// stack copy (an `ArrayString`, which stays a `str`, so no UTF-8 check of the lowered bytes
-/// is needed) and copied into the `SmolStr` once. `to_ascii_lowercase_smolstr` builds it a
-/// character at a time (about 170 instructions for a six-letter value). `None` for other text.
-fn inline_folded(s: &str, case_sensitive: bool) -> Option<SmolStr> {
-    let mut text = arrayvec::ArrayString::<INLINE>::from(s).ok()?;
-    if !case_sensitive {
-        if !text.is_ascii() {
-            return None;
-        }
-        text.make_ascii_lowercase();
-    }
-    Some(SmolStr::new_inline(&text))
-}
-
 /// The pattern of the common filter value: inline-sized ASCII with no backslash and no
 /// star but perhaps a trailing one (`'Fargo'`, `'thomas*'`). `None` for any other value (the
 /// general reading in [`pattern_of`] answers it).
@@ -62,7 +47,7 @@ fn short_pattern(source: &str, case_sensitive: bool) -> Option<Pattern> {
         [body @ .., b'*'] => (body, true),
         body => (body, false),
     };
-    let text = short_text(body, case_sensitive)?;
+    let text = short_text::<true>(body, case_sensitive)?;
     Some(if prefix {
         Pattern::Prefix(text)
     } else {
@@ -70,18 +55,19 @@ fn short_pattern(source: &str, case_sensitive: bool) -> Option<Pattern> {
     })
 }
 
-/// Inline-sized ASCII text with no `\` or `*`, folded when the field is case-insensitive.
+/// Inline-sized ASCII text (with no `\` or `*` when `PLAIN`), folded when the field is
+/// case-insensitive; `None` for other text.
 ///
 /// Read and lowered a word (eight bytes) at a time, in overlapping words that cover the
 /// text, and written to the stack in the same words: a value costs a few word operations,
 /// not a loop with a branch per byte, and the copy into the `SmolStr` reads whole words that
 /// were written whole (a wide read of bytes stored one at a time waits for them, which cost
 /// more than the folding itself).
-fn short_text(text: &[u8], case_sensitive: bool) -> Option<SmolStr> {
+fn short_text<const PLAIN: bool>(text: &[u8], case_sensitive: bool) -> Option<SmolStr> {
     let n = text.len();
     let mut buffer = [0u8; INLINE];
     let mut ok = |at: usize, word: u64| {
-        if !plain(word) {
+        if word & (ONES << 7) != 0 || (PLAIN && special(word)) {
             return false;
         }
         let word = if case_sensitive { word } else { lowered(word) };
@@ -127,12 +113,10 @@ fn short_text(text: &[u8], case_sensitive: bool) -> Option<SmolStr> {
 /// `0x01` in every byte of a word.
 const ONES: u64 = u64::from_le_bytes([1; 8]);
 
-/// Whether every byte of `word` is ASCII and none is `\` or `*`.
-fn plain(word: u64) -> bool {
+/// Whether some byte of `word` is `\` or `*`.
+fn special(word: u64) -> bool {
     let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & (ONES << 7) != 0;
-    word & (ONES << 7) == 0
-        && !zero_in(word ^ (ONES * u64::from(b'\\')))
-        && !zero_in(word ^ (ONES * u64::from(b'*')))
+    zero_in(word ^ (ONES * u64::from(b'\\'))) || zero_in(word ^ (ONES * u64::from(b'*')))
 }
 
 /// The ASCII bytes of `word` with `A` to `Z` lowered (every byte must be ASCII): a byte at
@@ -240,6 +224,18 @@ mod tests {
     /// and between letters, folds as `str::to_ascii_lowercase` does.
     #[test]
     fn folded_ascii_is_to_ascii_lowercase() {
+        // Every length up to past the inline limit: the words that cover the text overlap
+        // differently at each.
+        let mixed: Vec<char> = "AbZ*\\z09[@`{~ Q".chars().collect();
+        for n in 0..=25 {
+            let text: String = mixed.iter().cycle().skip(n).take(n).collect();
+            assert_eq!(
+                folded_text(&text, false),
+                text.to_ascii_lowercase(),
+                "{text:?}"
+            );
+            assert_eq!(folded_text(&text, true), text, "{text:?}");
+        }
         for b in 0u8..0x80 {
             let c = char::from(b);
             for text in [c.to_string(), format!("A{c}z"), format!("{c}").repeat(23)] {
