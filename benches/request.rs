@@ -11,6 +11,9 @@
 //!   compiled to PostgreSQL SQL with its parameters (`Search::sql`). The schema, its SQL
 //!   layout and the search options are built once, as a server builds them at start-up.
 //!
+//! - `stages/plan`, `stages/from_query`, `stages/sql`: the path's stages, each alone (see
+//!   [`bench_stages`]).
+//!
 //! The filters (400) are generated deterministically in the shapes API clients send: the
 //! `UserType` conjunct the service requires, then one to four conditions on names, offices,
 //! tags, phones, postal codes and flags, with wildcards, lists, ranges, `Not` and a group of
@@ -266,5 +269,78 @@ fn bench_request(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_request);
+/// The request path's stages, each alone over the same filters (group `stages`): `plan` (a
+/// parsed tree to a plan, dropped), `from_query` (a query string to a checked search,
+/// dropped: reading, parsing and planning) and `sql` (a checked search to its PostgreSQL
+/// statement). Set beside `request/search`, they show what the whole path costs beyond its
+/// stages run apart: a working set of code and data that no longer stays in the caches.
+fn bench_stages(c: &mut Criterion) {
+    let filters = filters();
+    let bytes: u64 = filters.iter().map(|f| f.len() as u64).sum();
+    let schema = builtin::builtin("accounts").expect("accounts");
+    let layout = Layout::of(&schema);
+    let plan_options = options();
+    let parse_options: ParseOptions = plan_options.parse_options();
+    let options = SearchOptions {
+        plan: plan_options.clone(),
+        token_key: TokenKey::new(b"bench secret".to_vec()),
+        single_record: false,
+    };
+    let queries: Vec<String> = filters.iter().map(|f| query_string(f)).collect();
+    let trees: Vec<_> = filters
+        .iter()
+        .map(|f| parse_with(f, &parse_options).unwrap_or_else(|e| panic!("{}", e.render(f))))
+        .collect();
+    let searches: Vec<Search> = queries
+        .iter()
+        .map(|q| {
+            Search::from_query(q, &schema, &options)
+                .unwrap_or_else(|e| panic!("{q}: {:?}", e.response()))
+        })
+        .collect();
+    // Correctness first: each stage gives what the whole path gives.
+    for ((tree, f), (q, s)) in trees
+        .iter()
+        .zip(&filters)
+        .zip(queries.iter().zip(&searches))
+    {
+        let planned = spark_filter::plan::plan(tree, f, &schema, &plan_options)
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(planned.root, s.plan.root, "{f}");
+        let rows = s.sql(&layout, &Postgres).ok().and_then(|sql| sql.rows);
+        assert_eq!(rows, Some(search(q, &schema, &layout, &options)), "{q}");
+    }
+
+    let mut group = c.benchmark_group("stages");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Bytes(bytes));
+    group.bench_function("plan", |b| {
+        b.iter(|| {
+            for (tree, f) in trees.iter().zip(&filters) {
+                let plan = spark_filter::plan::plan(black_box(tree), f, &schema, &plan_options);
+                black_box(plan.is_ok());
+            }
+        })
+    });
+    group.bench_function("from_query", |b| {
+        b.iter(|| {
+            for q in &queries {
+                black_box(Search::from_query(black_box(q), &schema, &options).is_ok());
+            }
+        })
+    });
+    group.bench_function("sql", |b| {
+        b.iter(|| {
+            for s in &searches {
+                black_box(black_box(s).sql(&layout, &Postgres).is_ok());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_request, bench_stages);
 criterion_main!(benches);
