@@ -24,7 +24,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use spark_filter::plan::{Caller, Role, UserLevel, builtin};
 use spark_filter::request::{Search, SearchOptions, TokenKey};
 use spark_filter::sql::{Layout, Param, Postgres, Query};
@@ -179,19 +180,62 @@ fn search(query: &str, schema: &Schema, layout: &Layout, options: &SearchOptions
     sql.rows.expect("a rows query")
 }
 
-fn bench_request(c: &mut Criterion) {
+/// What both groups run over, built once as a server builds it at start-up.
+struct Setup {
+    filters: Vec<String>,
+    queries: Vec<String>,
+    schema: Schema,
+    layout: Layout,
+    plan_options: PlanOptions,
+    parse_options: ParseOptions,
+    options: SearchOptions,
+}
+
+fn setup() -> Setup {
     let filters = filters();
-    let bytes: u64 = filters.iter().map(|f| f.len() as u64).sum();
     let schema = builtin::builtin("accounts").expect("accounts");
     let layout = Layout::of(&schema);
     let plan_options = options();
     let parse_options: ParseOptions = plan_options.parse_options();
     let options = SearchOptions {
-        plan: plan_options,
+        plan: plan_options.clone(),
         token_key: TokenKey::new(b"bench secret".to_vec()),
         single_record: false,
     };
     let queries: Vec<String> = filters.iter().map(|f| query_string(f)).collect();
+    Setup {
+        filters,
+        queries,
+        schema,
+        layout,
+        plan_options,
+        parse_options,
+        options,
+    }
+}
+
+/// A benchmark group timed as both groups are, with the filters' bytes as its throughput.
+fn group<'c>(c: &'c mut Criterion, name: &str, filters: &[String]) -> BenchmarkGroup<'c, WallTime> {
+    let bytes: u64 = filters.iter().map(|f| f.len() as u64).sum();
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Bytes(bytes));
+    group
+}
+
+fn bench_request(c: &mut Criterion) {
+    let Setup {
+        filters,
+        queries,
+        schema,
+        layout,
+        parse_options,
+        options,
+        ..
+    } = setup();
 
     // Correctness first. Every filter parses and prints back to a tree equal to itself.
     for f in &filters {
@@ -244,12 +288,7 @@ fn bench_request(c: &mut Criterion) {
         ]
     );
 
-    let mut group = c.benchmark_group("request");
-    group
-        .sample_size(30)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .throughput(Throughput::Bytes(bytes));
+    let mut group = group(c, "request", &filters);
     group.bench_function("parse", |b| {
         b.iter(|| {
             for f in &filters {
@@ -275,67 +314,50 @@ fn bench_request(c: &mut Criterion) {
 /// statement). Set beside `request/search`, they show what the whole path costs beyond its
 /// stages run apart: a working set of code and data that no longer stays in the caches.
 fn bench_stages(c: &mut Criterion) {
-    let filters = filters();
-    let bytes: u64 = filters.iter().map(|f| f.len() as u64).sum();
-    let schema = builtin::builtin("accounts").expect("accounts");
-    let layout = Layout::of(&schema);
-    let plan_options = options();
-    let parse_options: ParseOptions = plan_options.parse_options();
-    let options = SearchOptions {
-        plan: plan_options.clone(),
-        token_key: TokenKey::new(b"bench secret".to_vec()),
-        single_record: false,
-    };
-    let queries: Vec<String> = filters.iter().map(|f| query_string(f)).collect();
+    let setup = setup();
+    let (filters, queries, schema, layout) =
+        (&setup.filters, &setup.queries, &setup.schema, &setup.layout);
+    let (plan_options, options) = (&setup.plan_options, &setup.options);
     let trees: Vec<_> = filters
         .iter()
-        .map(|f| parse_with(f, &parse_options).unwrap_or_else(|e| panic!("{}", e.render(f))))
+        .map(|f| parse_with(f, &setup.parse_options).unwrap_or_else(|e| panic!("{}", e.render(f))))
         .collect();
     let searches: Vec<Search> = queries
         .iter()
         .map(|q| {
-            Search::from_query(q, &schema, &options)
+            Search::from_query(q, schema, options)
                 .unwrap_or_else(|e| panic!("{q}: {:?}", e.response()))
         })
         .collect();
     // Correctness first: each stage gives what the whole path gives.
-    for ((tree, f), (q, s)) in trees
-        .iter()
-        .zip(&filters)
-        .zip(queries.iter().zip(&searches))
-    {
-        let planned = spark_filter::plan::plan(tree, f, &schema, &plan_options)
+    for ((tree, f), (q, s)) in trees.iter().zip(filters).zip(queries.iter().zip(&searches)) {
+        let planned = spark_filter::plan::plan(tree, f, schema, plan_options)
             .unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_eq!(planned.root, s.plan.root, "{f}");
-        let rows = s.sql(&layout, &Postgres).ok().and_then(|sql| sql.rows);
-        assert_eq!(rows, Some(search(q, &schema, &layout, &options)), "{q}");
+        let rows = s.sql(layout, &Postgres).ok().and_then(|sql| sql.rows);
+        assert_eq!(rows, Some(search(q, schema, layout, options)), "{q}");
     }
 
-    let mut group = c.benchmark_group("stages");
-    group
-        .sample_size(30)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .throughput(Throughput::Bytes(bytes));
+    let mut group = group(c, "stages", filters);
     group.bench_function("plan", |b| {
         b.iter(|| {
-            for (tree, f) in trees.iter().zip(&filters) {
-                let plan = spark_filter::plan::plan(black_box(tree), f, &schema, &plan_options);
+            for (tree, f) in trees.iter().zip(filters) {
+                let plan = spark_filter::plan::plan(black_box(tree), f, schema, plan_options);
                 black_box(plan.is_ok());
             }
         })
     });
     group.bench_function("from_query", |b| {
         b.iter(|| {
-            for q in &queries {
-                black_box(Search::from_query(black_box(q), &schema, &options).is_ok());
+            for q in queries {
+                black_box(Search::from_query(black_box(q), schema, options).is_ok());
             }
         })
     });
     group.bench_function("sql", |b| {
         b.iter(|| {
             for s in &searches {
-                black_box(black_box(s).sql(&layout, &Postgres).is_ok());
+                black_box(black_box(s).sql(layout, &Postgres).is_ok());
             }
         })
     });
