@@ -468,12 +468,8 @@ const FALSE: &str = "(1=0)";
 /// `LIKE` text for a pattern, with `\`, `%` and `_` escaped.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
+    // Writing to a `String` does not fail.
+    let _ = write_like(&mut out, [s]);
     out
 }
 
@@ -481,31 +477,34 @@ pub fn like_escape(s: &str) -> String {
 /// [`like_escape`] escapes: written inline when it fits (most do), so that binding it
 /// allocates nothing, else into a string of its own.
 fn like_text<'p>(parts: impl IntoIterator<Item = &'p str> + Clone) -> SmolStr {
-    fn write<'p, W: std::fmt::Write>(
-        out: &mut W,
-        parts: impl IntoIterator<Item = &'p str>,
-    ) -> std::fmt::Result {
-        for (i, part) in parts.into_iter().enumerate() {
-            if i > 0 {
-                out.write_char('%')?;
-            }
-            for c in part.chars() {
-                if matches!(c, '\\' | '%' | '_') {
-                    out.write_char('\\')?;
-                }
-                out.write_char(c)?;
-            }
-        }
-        Ok(())
-    }
+    // As much as a `SmolStr` holds inline.
     let mut inline = arrayvec::ArrayString::<23>::new();
-    if write(&mut inline, parts.clone()).is_ok() {
+    if write_like(&mut inline, parts.clone()).is_ok() {
         return SmolStr::new_inline(&inline);
     }
     let mut text = String::new();
     // Writing to a `String` does not fail.
-    let _ = write(&mut text, parts);
+    let _ = write_like(&mut text, parts);
     text.into()
+}
+
+/// Writes `parts` escaped for `LIKE` and joined by `%`; fails only when `out` is full.
+fn write_like<'p, W: std::fmt::Write>(
+    out: &mut W,
+    parts: impl IntoIterator<Item = &'p str>,
+) -> std::fmt::Result {
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.write_char('%')?;
+        }
+        for c in part.chars() {
+            if matches!(c, '\\' | '%' | '_') {
+                out.write_char('\\')?;
+            }
+            out.write_char(c)?;
+        }
+    }
+    Ok(())
 }
 
 /// The smallest string greater than every string that starts with `prefix`, if any:
@@ -1225,6 +1224,10 @@ mod tests {
             assert_eq!(text, expected, "{parts:?}");
             assert_eq!(text.is_heap_allocated(), expected.len() > 23, "{parts:?}");
         }
+        // Both are written by one writer: what it writes, spelled out.
+        assert_eq!(like_escape(r"a_b%c\d"), r"a\_b\%c\\d");
+        assert_eq!(like_text(["", r"50%_off\", ""]), r"%50\%\_off\\%");
+        assert_eq!(like_text(["a", "", "b"]), "a%%b");
     }
 
     #[test]
