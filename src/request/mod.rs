@@ -166,9 +166,7 @@ pub struct Search {
     pub hidden: Arc<[Arc<str>]>,
     /// The top-level attributes the asked-for expansions add.
     pub expanded: Vec<Arc<str>>,
-    /// The key that signs the next page's SkipToken: kept for keyset paging only (a key is
-    /// shared, and raising and lowering its count are two atomic operations per request).
-    token_key: Option<TokenKey>,
+    token_key: TokenKey,
 }
 
 /// A search compiled to SQL over a [`Layout`].
@@ -552,7 +550,6 @@ impl Search {
             .filter_map(|name| schema.expansion(name))
             .flat_map(|e| e.attributes.iter().cloned())
             .collect();
-        let token_key = matches!(paging, Paging::Keyset(_)).then(|| options.token_key.clone());
         Ok(Search {
             plan,
             limit,
@@ -562,7 +559,7 @@ impl Search {
             expand,
             hidden,
             expanded,
-            token_key,
+            token_key: options.token_key.clone(),
         })
     }
 
@@ -647,11 +644,11 @@ impl Search {
     /// # Ok::<(), spark_filter::request::SearchError>(())
     /// ```
     pub fn respond_values(&self, page: Vec<&Value>, total: u64) -> Response {
-        let skip_token = match (&self.paging, page.last(), &self.token_key) {
-            (Paging::Keyset(_), Some(last), Some(token_key)) if page.len() as u64 == self.limit => {
+        let skip_token = match (&self.paging, page.last()) {
+            (Paging::Keyset(_), Some(last)) if page.len() as u64 == self.limit => {
                 let key = RowKey::of(last, &self.plan.order_by, self.plan.zone);
                 let order = canonical_order(&self.plan.order_by);
-                Some(token::encode(token_key, &order, &key))
+                Some(token::encode(&self.token_key, &order, &key))
             }
             _ => None,
         };
