@@ -286,6 +286,11 @@ impl Search {
     }
 
     /// [`Search::check`] over borrowed parameter values.
+    ///
+    /// The common request (a filter, an ordering, a page size) runs straight through; every
+    /// rarer parameter and every problem is handled in a function of its own, so that the
+    /// path a request takes stays in few cache lines (the whole request path's code is
+    /// larger than the first-level instruction cache).
     fn check_params(
         request: Params<'_>,
         schema: &Schema,
@@ -293,15 +298,7 @@ impl Search {
     ) -> Result<Search, SearchError> {
         let caller = options.caller();
         if !schema.roles.is_empty() && !schema.roles.contains(&caller.role) {
-            let roles: Vec<&str> = schema.roles.iter().map(|r| r.as_str()).collect();
-            return Err(SearchError::new(vec![Problem::Forbidden {
-                message: format!(
-                    "the {} service cannot be searched with a {} key; it serves {} keys",
-                    schema.name,
-                    caller.role.as_str(),
-                    roles.join(", ")
-                ),
-            }]));
+            return Err(forbidden_service(schema, caller));
         }
         let mut problems = Vec::new();
 
@@ -317,27 +314,16 @@ impl Search {
         if !orderby.is_empty() {
             match plan::order_by(orderby, schema, caller) {
                 Ok(k) => keys = k,
-                Err(errors) => problems.extend(errors.into_vec().into_iter().map(|e| {
-                    let item = orderby.get(e.span.start..e.span.end).unwrap_or("");
-                    Problem::parameter(
-                        "_orderby",
-                        format!(
-                            "_orderby item {item:?}: {}; list orderable fields, each with an \
-                             optional - (descending) or + (ascending) prefix",
-                            e.message
-                        ),
-                    )
-                })),
+                Err(errors) => orderby_problems(&mut problems, errors, orderby),
             }
         }
 
         // _limit, _page, _skip, _skiptoken
-        let max_limit = if caller.replication {
-            MAX_REPLICATION_LIMIT
+        let (max_limit, limit_hint) = if caller.replication {
+            (MAX_REPLICATION_LIMIT, "")
         } else {
-            MAX_LIMIT
+            (MAX_LIMIT, LIMIT_HINT)
         };
-        let limit_hint = if caller.replication { "" } else { LIMIT_HINT };
         let limit = integer(
             &mut problems,
             "_limit",
@@ -351,37 +337,13 @@ impl Search {
         let skip = integer(&mut problems, "_skip", request.skip, 0, MAX_SKIP, "");
         let mut paging = Paging::Page(page.unwrap_or(1));
         if request.page.is_some() && request.skip.is_some() {
-            problems.push(Problem::parameter(
-                "_skip",
-                "_skip cannot be combined with _page; send one of them (_skip=(page-1)*_limit \
-                 is the same page)",
-            ));
+            problems.push(skip_with_page());
         } else if let Some(s) = skip {
             paging = Paging::Skip(s);
         }
         if let Some(token) = request.skiptoken {
-            if request.page.is_some() || request.skip.is_some() {
-                problems.push(Problem::parameter(
-                    "_skiptoken",
-                    "_skiptoken cannot be combined with _page or _skip; keyset paging moves \
-                     with the SkipToken of each response alone",
-                ));
-            } else if token.is_empty() {
-                paging = Paging::Keyset(None);
-            } else {
-                // The ordering is signed into tokens as the planner understood it; it is
-                // written out only for keyset pages.
-                match token::decode(&options.token_key, &canonical_order(&keys), token) {
-                    Ok(last) if last.values.len() == keys.len() && fits(&last, &keys) => {
-                        paging = Paging::Keyset(Some(last))
-                    }
-                    Ok(_) => problems.push(Problem::parameter(
-                        "_skiptoken",
-                        "_skiptoken does not fit this _orderby; send the SkipToken of the \
-                         previous response unchanged, or an empty _skiptoken to start again",
-                    )),
-                    Err(message) => problems.push(Problem::parameter("_skiptoken", message)),
-                }
+            if let Some(keyset) = keyset_paging(&mut problems, &request, token, &keys, options) {
+                paging = keyset;
             }
         }
 
@@ -391,165 +353,44 @@ impl Search {
             Some("1") => PaginationMode::On,
             Some("count") => PaginationMode::Count,
             Some(other) => {
-                problems.push(Problem::parameter(
-                    "_pagination",
-                    format!(
-                        "_pagination must be 0 (no Pagination), 1 (add Pagination) or count \
-                         (Pagination only), not {other:?}"
-                    ),
-                ));
+                problems.push(bad_pagination(other));
                 PaginationMode::Off
             }
         };
 
-        // _expand
-        let mut expand = Vec::new();
-        for name in list(request.expand) {
-            match schema.expansion(name) {
-                None => {
-                    let names: Vec<&str> =
-                        schema.expansions.iter().map(|e| e.name.as_str()).collect();
-                    problems.push(Problem::parameter(
-                        "_expand",
-                        if names.is_empty() {
-                            format!(
-                                "_expand: the {} service has no expansions; leave _expand out",
-                                schema.name
-                            )
-                        } else {
-                            format!(
-                                "_expand: the {} service has no expansion {name:?}; it has {}",
-                                schema.name,
-                                names.join(", ")
-                            )
-                        },
-                    ));
-                }
-                Some(e) => {
-                    if let Err(who) = caller.may_search(&e.access) {
-                        problems.push(Problem::parameter(
-                            "_expand",
-                            format!(
-                                "_expand: {} is not available to this key: {}; leave it out",
-                                e.name,
-                                who.replace("search it", "expand it")
-                            ),
-                        ));
-                    } else if e.single_record_only && limit != 1 && !options.single_record {
-                        problems.push(Problem::parameter(
-                            "_expand",
-                            format!(
-                                "_expand: {} is for a single record only; add _limit=1 (or ask \
-                                 for the record by its Id) or leave it out",
-                                e.name
-                            ),
-                        ));
-                    } else if expand.contains(&e.name) {
-                        problems.push(Problem::parameter(
-                            "_expand",
-                            format!("_expand lists {} twice; list it once", e.name),
-                        ));
-                    } else {
-                        expand.push(e.name.clone());
-                    }
-                }
-            }
-        }
-
-        // _select
-        let mut select = None;
-        if let Some(text) = request.select.filter(|s| !s.is_empty()) {
-            let mut paths = Vec::new();
-            for name in list(Some(text)) {
-                match schema.field_named(name) {
-                    Some((_, def)) => {
-                        if let Err(who) = caller.may_search(&def.access) {
-                            problems.push(Problem::parameter(
-                                "_select",
-                                format!(
-                                    "_select: {} cannot be read with this key: {}; leave it out",
-                                    def.name,
-                                    who.replace("search it", "read it")
-                                ),
-                            ));
-                            continue;
-                        }
-                        let path = attribute_path(def.record_path().unwrap_or_default());
-                        if !path.is_empty() && !paths.contains(&path) {
-                            paths.push(path);
-                        }
-                    }
-                    None => {
-                        let hint = if schema
-                            .expansions
-                            .iter()
-                            .any(|e| e.attributes.iter().any(|a| **a == *name))
-                        {
-                            format!("; {name} is an expansion: ask for it with _expand={name}")
-                        } else {
-                            match schema.nearest(name) {
-                                Some(n) => format!("; did you mean {n}?"),
-                                None => String::new(),
-                            }
-                        };
-                        problems.push(Problem::parameter(
-                            "_select",
-                            format!(
-                                "_select: the {} service has no attribute {name}{hint}",
-                                schema.name
-                            ),
-                        ));
-                    }
-                }
-            }
-            select = Some(paths);
-        }
+        // _expand, _select
+        let expand = match request.expand {
+            Some(text) => expansions(&mut problems, text, schema, options, limit),
+            None => Vec::new(),
+        };
+        let select = request
+            .select
+            .filter(|s| !s.is_empty())
+            .map(|text| selection(&mut problems, text, schema, caller));
 
         let mut plan = match plan {
             Ok(plan) if problems.is_empty() => plan,
             Ok(_) => return Err(SearchError::new(problems)),
-            Err(errors) => {
-                let mut all: Vec<Problem> = errors
-                    .into_vec()
-                    .into_iter()
-                    .map(|e| Problem::filter(e, filter))
-                    .collect();
-                all.append(&mut problems);
-                return Err(SearchError::new(all));
-            }
+            Err(errors) => return Err(filter_problems(errors, filter, problems)),
         };
         plan.order_by = keys;
 
         // The names are shared with the schema. A search that expands nothing and may read
         // every restricted attribute hides the schema's own list: no list is built.
-        let unreadable = |def: &FieldDef| caller.may_search(&def.access).is_err();
-        let hidden: Arc<[Arc<str>]> = if expand.is_empty()
+        let hidden = if expand.is_empty()
             && !schema
                 .restricted_attributes()
-                .any(|(def, _)| unreadable(def))
+                .any(|(def, _)| unreadable(caller, def))
         {
             Arc::clone(schema.collapsed_attributes())
         } else {
-            let mut hidden: Vec<Arc<str>> = schema
-                .collapsed_attributes()
-                .iter()
-                // Asked-for expansions are shown even when a field shares their attribute.
-                .filter(|a| !expanded_by(schema, &expand, a))
-                .cloned()
-                .collect();
-            for (def, k) in schema.restricted_attributes() {
-                if unreadable(def) && !hidden.contains(k) && !expanded_by(schema, &expand, k) {
-                    hidden.push(k.clone());
-                }
-            }
-            hidden.into()
+            hidden_attributes(schema, caller, &expand)
         };
-
-        let expanded = expand
-            .iter()
-            .filter_map(|name| schema.expansion(name))
-            .flat_map(|e| e.attributes.iter().cloned())
-            .collect();
+        let expanded = if expand.is_empty() {
+            Vec::new()
+        } else {
+            expanded_attributes(schema, &expand)
+        };
         Ok(Search {
             plan,
             limit,
@@ -961,6 +802,266 @@ impl Search {
     }
 }
 
+/// The problem of a service that the caller's role may not search.
+#[cold]
+#[inline(never)]
+fn forbidden_service(schema: &Schema, caller: &Caller) -> SearchError {
+    let roles: Vec<&str> = schema.roles.iter().map(|r| r.as_str()).collect();
+    SearchError::new(vec![Problem::Forbidden {
+        message: format!(
+            "the {} service cannot be searched with a {} key; it serves {} keys",
+            schema.name,
+            caller.role.as_str(),
+            roles.join(", ")
+        ),
+    }])
+}
+
+/// `_orderby`'s errors as parameter problems, each naming its item.
+#[cold]
+#[inline(never)]
+fn orderby_problems(problems: &mut Vec<Problem>, errors: plan::Errors, orderby: &str) {
+    problems.extend(errors.into_vec().into_iter().map(|e| {
+        let item = orderby.get(e.span.start..e.span.end).unwrap_or("");
+        Problem::parameter(
+            "_orderby",
+            format!(
+                "_orderby item {item:?}: {}; list orderable fields, each with an \
+                 optional - (descending) or + (ascending) prefix",
+                e.message
+            ),
+        )
+    }));
+}
+
+#[cold]
+#[inline(never)]
+fn skip_with_page() -> Problem {
+    Problem::parameter(
+        "_skip",
+        "_skip cannot be combined with _page; send one of them (_skip=(page-1)*_limit \
+         is the same page)",
+    )
+}
+
+/// The keyset page a `_skiptoken` asks for (`None`, with a problem, when it cannot be used).
+#[inline(never)]
+fn keyset_paging(
+    problems: &mut Vec<Problem>,
+    request: &Params<'_>,
+    token: &str,
+    keys: &[OrderKey],
+    options: &SearchOptions,
+) -> Option<Paging> {
+    if request.page.is_some() || request.skip.is_some() {
+        problems.push(Problem::parameter(
+            "_skiptoken",
+            "_skiptoken cannot be combined with _page or _skip; keyset paging moves \
+             with the SkipToken of each response alone",
+        ));
+        return None;
+    }
+    if token.is_empty() {
+        return Some(Paging::Keyset(None));
+    }
+    // The ordering is signed into tokens as the planner understood it; it is written out
+    // only for keyset pages.
+    match token::decode(&options.token_key, &canonical_order(keys), token) {
+        Ok(last) if last.values.len() == keys.len() && fits(&last, keys) => {
+            Some(Paging::Keyset(Some(last)))
+        }
+        Ok(_) => {
+            problems.push(Problem::parameter(
+                "_skiptoken",
+                "_skiptoken does not fit this _orderby; send the SkipToken of the \
+                 previous response unchanged, or an empty _skiptoken to start again",
+            ));
+            None
+        }
+        Err(message) => {
+            problems.push(Problem::parameter("_skiptoken", message));
+            None
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_pagination(other: &str) -> Problem {
+    Problem::parameter(
+        "_pagination",
+        format!(
+            "_pagination must be 0 (no Pagination), 1 (add Pagination) or count \
+             (Pagination only), not {other:?}"
+        ),
+    )
+}
+
+/// The expansions `_expand` asks for, each checked against the schema and the caller.
+#[inline(never)]
+fn expansions(
+    problems: &mut Vec<Problem>,
+    text: &str,
+    schema: &Schema,
+    options: &SearchOptions,
+    limit: u64,
+) -> Vec<String> {
+    let caller = options.caller();
+    let mut expand = Vec::new();
+    for name in list(Some(text)) {
+        match schema.expansion(name) {
+            None => {
+                let names: Vec<&str> = schema.expansions.iter().map(|e| e.name.as_str()).collect();
+                problems.push(Problem::parameter(
+                    "_expand",
+                    if names.is_empty() {
+                        format!(
+                            "_expand: the {} service has no expansions; leave _expand out",
+                            schema.name
+                        )
+                    } else {
+                        format!(
+                            "_expand: the {} service has no expansion {name:?}; it has {}",
+                            schema.name,
+                            names.join(", ")
+                        )
+                    },
+                ));
+            }
+            Some(e) => {
+                if let Err(who) = caller.may_search(&e.access) {
+                    problems.push(Problem::parameter(
+                        "_expand",
+                        format!(
+                            "_expand: {} is not available to this key: {}; leave it out",
+                            e.name,
+                            who.replace("search it", "expand it")
+                        ),
+                    ));
+                } else if e.single_record_only && limit != 1 && !options.single_record {
+                    problems.push(Problem::parameter(
+                        "_expand",
+                        format!(
+                            "_expand: {} is for a single record only; add _limit=1 (or ask \
+                             for the record by its Id) or leave it out",
+                            e.name
+                        ),
+                    ));
+                } else if expand.contains(&e.name) {
+                    problems.push(Problem::parameter(
+                        "_expand",
+                        format!("_expand lists {} twice; list it once", e.name),
+                    ));
+                } else {
+                    expand.push(e.name.clone());
+                }
+            }
+        }
+    }
+    expand
+}
+
+/// The attribute paths `_select` asks for, each checked against the schema and the caller.
+#[inline(never)]
+fn selection(
+    problems: &mut Vec<Problem>,
+    text: &str,
+    schema: &Schema,
+    caller: &Caller,
+) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    for name in list(Some(text)) {
+        match schema.field_named(name) {
+            Some((_, def)) => {
+                if let Err(who) = caller.may_search(&def.access) {
+                    problems.push(Problem::parameter(
+                        "_select",
+                        format!(
+                            "_select: {} cannot be read with this key: {}; leave it out",
+                            def.name,
+                            who.replace("search it", "read it")
+                        ),
+                    ));
+                    continue;
+                }
+                let path = attribute_path(def.record_path().unwrap_or_default());
+                if !path.is_empty() && !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+            None => {
+                let hint = if schema
+                    .expansions
+                    .iter()
+                    .any(|e| e.attributes.iter().any(|a| **a == *name))
+                {
+                    format!("; {name} is an expansion: ask for it with _expand={name}")
+                } else {
+                    match schema.nearest(name) {
+                        Some(n) => format!("; did you mean {n}?"),
+                        None => String::new(),
+                    }
+                };
+                problems.push(Problem::parameter(
+                    "_select",
+                    format!(
+                        "_select: the {} service has no attribute {name}{hint}",
+                        schema.name
+                    ),
+                ));
+            }
+        }
+    }
+    paths
+}
+
+/// The filter's errors, then the other parameters' problems, as one error.
+#[cold]
+#[inline(never)]
+fn filter_problems(errors: plan::Errors, filter: &str, mut problems: Vec<Problem>) -> SearchError {
+    let mut all: Vec<Problem> = errors
+        .into_vec()
+        .into_iter()
+        .map(|e| Problem::filter(e, filter))
+        .collect();
+    all.append(&mut problems);
+    SearchError::new(all)
+}
+
+/// Whether the caller may not read a field's attribute.
+fn unreadable(caller: &Caller, def: &FieldDef) -> bool {
+    caller.may_search(&def.access).is_err()
+}
+
+/// The top-level attributes a search hides: the collapsed ones it does not expand and the
+/// restricted ones the caller may not read.
+#[inline(never)]
+fn hidden_attributes(schema: &Schema, caller: &Caller, expand: &[String]) -> Arc<[Arc<str>]> {
+    let mut hidden: Vec<Arc<str>> = schema
+        .collapsed_attributes()
+        .iter()
+        // Asked-for expansions are shown even when a field shares their attribute.
+        .filter(|a| !expanded_by(schema, expand, a))
+        .cloned()
+        .collect();
+    for (def, k) in schema.restricted_attributes() {
+        if unreadable(caller, def) && !hidden.contains(k) && !expanded_by(schema, expand, k) {
+            hidden.push(k.clone());
+        }
+    }
+    hidden.into()
+}
+
+/// The top-level attributes the asked-for expansions add.
+#[inline(never)]
+fn expanded_attributes(schema: &Schema, expand: &[String]) -> Vec<Arc<str>> {
+    expand
+        .iter()
+        .filter_map(|name| schema.expansion(name))
+        .flat_map(|e| e.attributes.iter().cloned())
+        .collect()
+}
+
 /// Whether one of the asked-for expansions shows `attribute`.
 fn expanded_by(schema: &Schema, expand: &[String], attribute: &Arc<str>) -> bool {
     expand.iter().any(|name| {
@@ -1084,21 +1185,28 @@ fn integer(
     match value {
         Some(v) if (min..=max).contains(&v) => Some(v),
         _ => {
-            problems.push(Problem::parameter(
-                parameter,
-                format!(
-                    "{parameter} must be a whole number from {min} to {max}{hint}, not {text:?}; \
-                     send e.g. {parameter}={}",
-                    if parameter == "_limit" {
-                        max.min(25)
-                    } else {
-                        min.max(1).min(max)
-                    }
-                ),
-            ));
+            problems.push(bad_integer(parameter, text, min, max, hint));
             None
         }
     }
+}
+
+/// The problem of an integer parameter that is not a whole number within its bounds.
+#[cold]
+#[inline(never)]
+fn bad_integer(parameter: &'static str, text: &str, min: u64, max: u64, hint: &str) -> Problem {
+    Problem::parameter(
+        parameter,
+        format!(
+            "{parameter} must be a whole number from {min} to {max}{hint}, not {text:?}; \
+             send e.g. {parameter}={}",
+            if parameter == "_limit" {
+                max.min(25)
+            } else {
+                min.max(1).min(max)
+            }
+        ),
+    )
 }
 
 /// The keys before a field's first list or object-keys step: what `_select` copies.
