@@ -35,6 +35,7 @@ pub mod request;
 pub mod sample;
 pub mod semantics;
 pub mod sql;
+mod swar;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Errors};

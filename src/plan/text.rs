@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use super::ir::Pattern;
 use crate::semantics::{fold_case, glob_matches};
+use crate::swar::{ONES, bytes_equal};
 use crate::syntax::{Piece, Text};
 
 /// Folds an owned string in place when the field is case-insensitive (no copy when folding
@@ -110,13 +111,9 @@ fn short_text<const PLAIN: bool>(text: &[u8], case_sensitive: bool) -> Option<Sm
     Some(SmolStr::new_inline(std::str::from_utf8(&buffer[..n]).ok()?))
 }
 
-/// `0x01` in every byte of a word.
-const ONES: u64 = u64::from_le_bytes([1; 8]);
-
 /// Whether some byte of `word` is `\` or `*`.
 fn special(word: u64) -> bool {
-    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & (ONES << 7) != 0;
-    zero_in(word ^ (ONES * u64::from(b'\\'))) || zero_in(word ^ (ONES * u64::from(b'*')))
+    (bytes_equal(word, b'\\') | bytes_equal(word, b'*')) != 0
 }
 
 /// The ASCII bytes of `word` with `A` to `Z` lowered (every byte must be ASCII): a byte at

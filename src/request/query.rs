@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::error::{Problem, SearchError};
+use crate::swar::bytes_equal;
 
 /// The search parameters of one request, percent-decoded, not yet checked.
 ///
@@ -267,8 +268,7 @@ fn decode_into(bytes: &[u8], first: usize, out: &mut [u8]) -> Result<usize, Stri
                 // those count (eight bytes are left to read, so eight fit in `out`).
                 if let Some((chunk, _)) = rest.split_first_chunk::<8>() {
                     let word = u64::from_le_bytes(*chunk);
-                    let special = zero_bytes(word ^ (SPLAT * u64::from(b'%')))
-                        | zero_bytes(word ^ (SPLAT * u64::from(b'+')));
+                    let special = bytes_equal(word, b'%') | bytes_equal(word, b'+');
                     // Little-endian: the lowest flag is the first special byte (8 when none);
                     // the first byte is plain, so at least one is copied.
                     let plain = (special.trailing_zeros() / 8) as usize;
@@ -293,15 +293,6 @@ fn not_utf8(e: std::str::Utf8Error) -> String {
          percent-encoding it",
         e.valid_up_to()
     )
-}
-
-/// `0x01` in every byte of a word.
-const SPLAT: u64 = u64::from_le_bytes([1; 8]);
-
-/// The high bit of each byte of `word` that is zero, and maybe of bytes above one that is
-/// (a borrow runs upward): the lowest flag is always exact, which is all [`decode`] reads.
-fn zero_bytes(word: u64) -> u64 {
-    word.wrapping_sub(SPLAT) & !word & (SPLAT << 7)
 }
 
 /// Marks a byte that is not a hexadecimal digit in [`HEX`] (its high bit: no digit has it,
