@@ -386,11 +386,7 @@ impl Search {
         } else {
             hidden_attributes(schema, caller, &expand)
         };
-        let expanded = if expand.is_empty() {
-            Vec::new()
-        } else {
-            expanded_attributes(schema, &expand)
-        };
+        let expanded = expanded_attributes(schema, &expand);
         Ok(Search {
             plan,
             limit,
@@ -908,7 +904,7 @@ fn expansions(
 ) -> Vec<String> {
     let caller = options.caller();
     let mut expand = Vec::new();
-    for name in list(Some(text)) {
+    for name in list(text) {
         match schema.expansion(name) {
             None => {
                 let names: Vec<&str> = schema.expansions.iter().map(|e| e.name.as_str()).collect();
@@ -970,7 +966,7 @@ fn selection(
     caller: &Caller,
 ) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
-    for name in list(Some(text)) {
+    for name in list(text) {
         match schema.field_named(name) {
             Some((_, def)) => {
                 if let Err(who) = caller.may_search(&def.access) {
@@ -1153,11 +1149,8 @@ fn canonical_order(keys: &[OrderKey]) -> String {
 }
 
 /// The non-empty items of a comma list, trimmed.
-fn list(text: Option<&str>) -> impl Iterator<Item = &str> {
-    text.unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+fn list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Reads a bounded integer parameter; a problem when it is not one.
