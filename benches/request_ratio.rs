@@ -95,7 +95,12 @@ fn rounds() -> usize {
     args.iter()
         .position(|a| a == "--rounds")
         .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--rounds takes a whole number"))
+        .map(|n| {
+            n.parse().unwrap_or_else(|_| {
+                eprintln!("request_ratio: --rounds takes a whole number of rounds, not {n:?}");
+                std::process::exit(2)
+            })
+        })
         .unwrap_or(2000)
         .max(1)
 }

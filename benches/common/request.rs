@@ -216,8 +216,6 @@ pub fn check(setup: &Setup) {
             "{f}"
         );
     }
-    // Every filter compiles to SQL whose placeholders are exactly its parameters, and a
-    // known filter compiles to the known statement.
     for f in queries {
         let q = search(f, schema, layout, options);
         for n in 1..=q.params.len() {
