@@ -1,7 +1,8 @@
 //! The request path's cost as a ratio to the parse, both timed in one process, in alternation.
 //!
 //! ```text
-//! cargo bench --bench request_ratio                # 2000 rounds, about 5 s
+//! cargo bench --bench request_ratio                # 2000 rounds, about 12 s
+//! benches/request_ratio.sh 25                      # 25 processes of it, and their median
 //! cargo bench --bench request_ratio -- --rounds 500
 //! ```
 //!
