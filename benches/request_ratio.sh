@@ -12,8 +12,10 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 processes=${1:-20}
-rounds=${2:-2000}
-[[ $processes =~ ^[1-9][0-9]*$ && $rounds =~ ^[1-9][0-9]*$ ]] || {
+# ROUNDS goes to the benchmark only when given: its own default stands otherwise.
+rounds=()
+[[ -z ${2:-} ]] || rounds=(--rounds "$2")
+[[ $processes =~ ^[1-9][0-9]*$ && ${2:-1} =~ ^[1-9][0-9]*$ ]] || {
     echo "usage: benches/request_ratio.sh [PROCESSES] [ROUNDS] (positive whole numbers)" >&2
     exit 2
 }
@@ -24,7 +26,7 @@ bench=$(cargo bench --quiet --bench request_ratio --no-run --message-format=json
 
 ratios=()
 for ((i = 1; i <= processes; i++)); do
-    out=$("$bench" --rounds "$rounds")
+    out=$("$bench" "${rounds[@]}")
     ratio=$(sed -n "s/.*median of the rounds' ratios \([0-9.]*\).*/\1/p" <<<"$out")
     [[ -n $ratio ]] || { echo "process $i printed no ratio:" >&2; echo "$out" >&2; exit 1; }
     echo "process $i: $ratio"
