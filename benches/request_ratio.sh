@@ -20,9 +20,17 @@ rounds=()
     exit 2
 }
 
+# The benchmark's own executable, by name: cargo also lists the crate's binary, and in an order
+# that depends on what it had to build.
 bench=$(cargo bench --quiet --bench request_ratio --no-run --message-format=json |
-    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | tail -n 1)
+    grep -o '"executable":"[^"]*/deps/request_ratio-[^"/]*"' | cut -d'"' -f4 | tail -n 1)
 [[ -x $bench ]] || { echo "could not build the request_ratio benchmark" >&2; exit 1; }
+
+# Say on what machine: the ratio depends on the processor (docs/performance.md), so a figure
+# is recorded with the model it was measured on.
+cpu=$(awk -F': ' '/^model name/ { m = $2 } /^cpu family/ { f = $2 } /^model\t/ { n = $2 }
+    END { if (m != "") printf "%s (family %s, model %s)", m, f, n }' /proc/cpuinfo 2>/dev/null || true)
+echo "machine: ${cpu:-unknown processor}, $(nproc) cores"
 
 ratios=()
 for ((i = 1; i <= processes; i++)); do
